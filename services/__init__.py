@@ -1,0 +1,1 @@
+"""The client portal suite: one package per service, plus `common` building blocks."""

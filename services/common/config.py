@@ -1,0 +1,79 @@
+"""The one configuration loader: settings come from environment variables with local defaults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+# Local state (SQLite files, keys, object data, mail sink) lives under var/, which git ignores.
+VAR_DIR = Path(os.environ.get("PORTAL_VAR_DIR", Path(__file__).resolve().parents[2] / "var"))
+
+SERVICE_PORTS = {
+    "gateway": 8080,
+    "identity": 8081,
+    "sharing": 8082,
+    "documents": 8083,
+    "interventions": 8084,
+    "onboarding": 8085,
+    "mailer": 8086,
+}
+
+
+def env_str(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return default if raw in (None, "") else int(raw)
+
+
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    return default if raw in (None, "") else float(raw)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    return default if raw in (None, "") else raw.strip().lower() in ("1", "true", "yes", "on")
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
+
+
+def service_url(service: str) -> str:
+    """Base URL of a service, `<SERVICE>_URL` or its local default port."""
+    return env_str(f"{service.upper()}_URL", f"http://127.0.0.1:{SERVICE_PORTS[service]}")
+
+
+class BaseConfig:
+    """Settings shared by every service. A service subclasses it and adds its own in __init__.
+
+    Every setting is a plain upper-case attribute so that `app.config.from_object(cfg)` takes it;
+    tests pass overrides as keyword arguments instead of touching the environment.
+    """
+
+    def __init__(self, service: str, **overrides: object) -> None:
+        prefix = service.upper()
+        self.SERVICE_NAME = service
+        self.SQLALCHEMY_DATABASE_URI = env_str(
+            f"{prefix}_DATABASE_URL", f"sqlite:///{VAR_DIR / 'db' / (service + '.db')}"
+        )
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.AMQP_URL = env_str("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+        self.EVENT_EXCHANGE = env_str("EVENT_EXCHANGE", "portal.events")
+        self.PREFETCH = env_int("CONSUMER_PREFETCH", 20)
+        # Back-off between attempts of a failing handler; after the last one the event is parked.
+        self.RETRY_DELAYS = [float(s) for s in env_list("RETRY_DELAYS", "1,5,30,120")]
+        self.DELIVERY_LIMIT = env_int("DELIVERY_LIMIT", 10)
+        self.RELAY_BATCH = env_int("OUTBOX_RELAY_BATCH", 200)
+        self.RELAY_IDLE_SECONDS = env_float("OUTBOX_RELAY_IDLE_SECONDS", 0.2)
+        self.JWKS_URL = env_str("JWKS_URL", service_url("identity") + "/.well-known/jwks.json")
+        self.JWT_ISSUER = env_str("JWT_ISSUER", "portal-identity")
+        self.JWT_AUDIENCE = env_str("JWT_AUDIENCE", "portal")
+        self.PUBLIC_URL = env_str("PORTAL_PUBLIC_URL", "http://127.0.0.1:8080")
+        self.MAX_CONTENT_LENGTH = env_int(f"{prefix}_MAX_CONTENT_LENGTH", 1024 * 1024)
+        self.TESTING = False
+        for key, value in overrides.items():
+            setattr(self, key, value)
