@@ -1,1 +1,1 @@
-"""Plumbing every service uses (app factory, config, events, outbox, consumer, auth); no domain logic."""
+"""Plumbing every service uses (app factory, config, events, outbox, consumer, auth)."""

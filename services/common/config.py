@@ -68,6 +68,8 @@ class BaseConfig:
         self.RETRY_DELAYS = [float(s) for s in env_list("RETRY_DELAYS", "1,5,30,120")]
         self.DELIVERY_LIMIT = env_int("DELIVERY_LIMIT", 10)
         self.RELAY_BATCH = env_int("OUTBOX_RELAY_BATCH", 200)
+        # Published rows are deleted after this; their payloads can carry one-time links.
+        self.OUTBOX_RETENTION_HOURS = env_float("OUTBOX_RETENTION_HOURS", 24)
         self.RELAY_IDLE_SECONDS = env_float("OUTBOX_RELAY_IDLE_SECONDS", 0.2)
         self.JWKS_URL = env_str("JWKS_URL", service_url("identity") + "/.well-known/jwks.json")
         self.JWT_ISSUER = env_str("JWT_ISSUER", "portal-identity")

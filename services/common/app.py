@@ -1,0 +1,181 @@
+"""The service app factory: config, database, problem+json errors, health, metrics, OpenAPI."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import marshmallow as ma
+import sqlalchemy as sa
+from flask import Flask, jsonify
+from flask_smorest import Api, Blueprint
+from flask_sqlalchemy import SQLAlchemy
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from . import broker
+from .auth import TokenVerifier
+from .observability import configure_logging, install_request_tracking, metrics_response
+from .problems import ProblemError, problem
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceParts:
+    """What the plumbing needs to know about a service; kept in `app.extensions["portal"]`."""
+
+    db: SQLAlchemy
+    outbox_model: type
+    processed_model: type
+    handlers: dict[str, list[Callable]] = field(default_factory=dict)
+    on_park: Callable | None = None
+    verifier: TokenVerifier | None = None
+    readiness: dict[str, Callable[[], None]] = field(default_factory=dict)
+
+
+def _validation_errors(messages: dict) -> dict:
+    """webargs nests messages by location ({"json": {...}}); clients want field -> messages."""
+    flat: dict = {}
+    for location, fields in messages.items():
+        if isinstance(fields, dict):
+            flat.update(fields)
+        else:
+            flat[location] = fields
+    return flat
+
+
+class ProblemSchema(ma.Schema):
+    """RFC 9457 problem details, as every error of the suite is answered (documentation only)."""
+
+    type = ma.fields.String()
+    title = ma.fields.String()
+    status = ma.fields.Integer()
+    detail = ma.fields.String()
+    code = ma.fields.String(metadata={"description": "Stable machine-readable error code"})
+    errors = ma.fields.Dict(metadata={"description": "Field -> messages, for validation errors"})
+
+
+class ProblemApi(Api):
+    """flask-smorest Api whose every error is RFC 9457 problem+json."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def handle_http_exception(self, error: HTTPException):
+        data = getattr(error, "data", None) or {}
+        if error.code == 422 and "messages" in data:
+            errors = _validation_errors(data["messages"])
+            if "_schema" in errors and not any(k != "_schema" for k in errors):
+                detail = "; ".join(str(m) for m in errors["_schema"])
+            else:
+                detail = "Some fields are not valid; see 'errors' for what to fix."
+            return problem(422, detail, code="VALIDATION_FAILED", errors=errors)
+        if error.code == 400 and "messages" in data:
+            return problem(
+                400,
+                "The request body is not valid JSON.",
+                code="MALFORMED_JSON",
+                errors=_validation_errors(data["messages"]),
+            )
+        if isinstance(error, InternalServerError):
+            return problem(500, "Something went wrong on our side; it has been logged.")
+        detail = data.get("message") or error.description
+        headers = data.get("headers") or {k: v for k, v in error.get_headers() if k == "Allow"}
+        return problem(error.code or 500, detail, headers=headers)
+
+
+def create_service_app(
+    import_name: str,
+    config: object,
+    parts: ServiceParts,
+    blueprints: Iterable[Blueprint] = (),
+) -> Flask:
+    configure_logging()
+    app = Flask(import_name)
+    app.config.from_object(config)
+    service = app.config["SERVICE_NAME"]
+    app.config.update(
+        API_TITLE=f"Client portal — {service}",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+    )
+    if parts.verifier is None:
+        parts.verifier = TokenVerifier(
+            app.config["JWT_ISSUER"], app.config["JWT_AUDIENCE"], jwks_url=app.config["JWKS_URL"]
+        )
+    app.extensions["portal"] = parts
+    parts.db.init_app(app)
+    _tune_sqlite(app, parts.db)
+    parts.readiness.setdefault("database", lambda: _ping_database(parts.db))
+    parts.readiness.setdefault("broker", lambda: broker.ping(app.config["AMQP_URL"]))
+
+    api = ProblemApi(app)
+    install_request_tracking(app)
+    app.register_error_handler(ProblemError, lambda e: e.response())
+    app.register_error_handler(Exception, _unexpected)
+    for blueprint in blueprints:
+        api.register_blueprint(blueprint)
+    from .admin import admin_blueprint
+
+    app.register_blueprint(admin_blueprint)
+    _add_health(app, parts)
+    return app
+
+
+def _unexpected(error: Exception):
+    if isinstance(error, HTTPException):  # raised outside smorest's reach (e.g. routing)
+        return ProblemApi.handle_http_exception(None, error)
+    log.exception("unhandled error")
+    return problem(500, "Something went wrong on our side; it has been logged.")
+
+
+def _ping_database(db: SQLAlchemy) -> None:
+    db.session.execute(sa.text("SELECT 1"))
+    db.session.rollback()
+
+
+def _tune_sqlite(app: Flask, db: SQLAlchemy) -> None:
+    """A web process and a worker share each SQLite file: WAL and a busy timeout."""
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not uri.startswith("sqlite"):
+        return
+    if uri.startswith("sqlite:///"):
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    with app.app_context():
+        engine = db.engine
+
+    @sa.event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def _add_health(app: Flask, parts: ServiceParts) -> None:
+    @app.get("/healthz")
+    def healthz():
+        return jsonify(status="ok", service=app.config["SERVICE_NAME"])
+
+    @app.get("/readyz")
+    def readyz():
+        failures = {}
+        for name, check in parts.readiness.items():
+            try:
+                check()
+            except Exception as exc:  # noqa: BLE001 - any failure means not ready
+                failures[name] = f"{type(exc).__name__}: {exc}"[:300]
+        if failures:
+            return problem(
+                503,
+                "Not ready: " + ", ".join(sorted(failures)) + " unreachable.",
+                code="NOT_READY",
+                errors=failures,
+            )
+        return jsonify(status="ready", checks=sorted(parts.readiness))
+
+    app.add_url_rule("/metrics", "metrics", metrics_response)

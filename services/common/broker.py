@@ -1,0 +1,118 @@
+"""RabbitMQ connection settings and the topology every service relies on.
+
+Each consuming service owns three kinds of durable quorum queues:
+- `<svc>.events`: bound to the event types it handles. `x-delivery-limit` dead-letters a message
+  that keeps killing its consumer (at-least-once dead-lettering, which RabbitMQ 3.10 does not
+  default) into the parking queue.
+- `<svc>.retry.<n>`: one per back-off step; a message waits out the TTL, then dead-letters back
+  into `<svc>.events`.
+- `<svc>.parked`: what failed every attempt or could not be read; the admin API lists and replays.
+Events nobody subscribes to go to `portal.unrouted` through the exchange's alternate exchange, so
+`mandatory=True` only ever fails when the topology itself is broken.
+"""
+
+from __future__ import annotations
+
+import pika
+from pika.adapters.blocking_connection import BlockingChannel
+
+UNROUTED = "portal.unrouted"
+
+
+def connection_parameters(url: str, *, timeout: float = 5.0) -> pika.URLParameters:
+    params = pika.URLParameters(url)
+    # Heartbeats stay alive while a handler runs because the connection thread never blocks on it.
+    params.heartbeat = 30
+    # A broker under a memory or disk alarm blocks publishers; give up instead of hanging forever.
+    params.blocked_connection_timeout = 60
+    params.socket_timeout = timeout
+    params.stack_timeout = timeout * 2
+    params.connection_attempts = 1
+    return params
+
+
+def connect(url: str, *, timeout: float = 5.0) -> pika.BlockingConnection:
+    return pika.BlockingConnection(connection_parameters(url, timeout=timeout))
+
+
+def queue_name(service: str) -> str:
+    return f"{service}.events"
+
+
+def parked_queue(service: str) -> str:
+    return f"{service}.parked"
+
+
+def retry_queue(service: str, step: int) -> str:
+    return f"{service}.retry.{step}"
+
+
+def _quorum(**extra: object) -> dict:
+    return {"x-queue-type": "quorum", **extra}
+
+
+def _dead_letter_to(queue: str) -> dict:
+    return {
+        "x-dead-letter-exchange": "",
+        "x-dead-letter-routing-key": queue,
+        "x-dead-letter-strategy": "at-least-once",
+        "x-overflow": "reject-publish",
+    }
+
+
+def declare_exchange(channel: BlockingChannel, exchange: str) -> None:
+    channel.exchange_declare(UNROUTED, "fanout", durable=True)
+    channel.queue_declare(
+        UNROUTED, durable=True, arguments={"x-max-length": 100_000, "x-overflow": "drop-head"}
+    )
+    channel.queue_bind(UNROUTED, UNROUTED)
+    channel.exchange_declare(
+        exchange, "topic", durable=True, arguments={"alternate-exchange": UNROUTED}
+    )
+
+
+def declare_service_queues(
+    channel: BlockingChannel,
+    exchange: str,
+    service: str,
+    routing_keys: list[str],
+    retry_delays: list[float],
+    delivery_limit: int,
+) -> None:
+    main = queue_name(service)
+    channel.queue_declare(parked_queue(service), durable=True, arguments=_quorum())
+    channel.queue_declare(
+        main,
+        durable=True,
+        arguments=_quorum(
+            **{"x-delivery-limit": delivery_limit}, **_dead_letter_to(parked_queue(service))
+        ),
+    )
+    for step, delay in enumerate(retry_delays, start=1):
+        channel.queue_declare(
+            retry_queue(service, step),
+            durable=True,
+            arguments=_quorum(**{"x-message-ttl": int(delay * 1000)}, **_dead_letter_to(main)),
+        )
+    for key in routing_keys:
+        channel.queue_bind(main, exchange, routing_key=key)
+
+
+def declare_topology(
+    channel: BlockingChannel,
+    exchange: str,
+    subscriptions: dict[str, list[str]],
+    retry_delays: list[float],
+    delivery_limit: int,
+) -> None:
+    """Declare the exchange and every subscriber's queues, so no event is published before its
+    queue exists, whichever process starts first."""
+    declare_exchange(channel, exchange)
+    for service, keys in subscriptions.items():
+        if keys:
+            declare_service_queues(channel, exchange, service, keys, retry_delays, delivery_limit)
+
+
+def ping(url: str, timeout: float = 2.0) -> None:
+    """Open and close a connection; raises when the broker cannot be reached."""
+    connect(url, timeout=timeout).close()

@@ -1,0 +1,64 @@
+"""Tables every service has in its own database: the outbox and the processed-event record.
+
+A service declares them on its own metadata: `class OutboxEvent(OutboxMixin, db.Model)`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+from .events import Event
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class OutboxMixin:
+    """An event waiting to be published, written in the same transaction as the change."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    event_type: Mapped[str] = mapped_column(sa.String(200))
+    subject: Mapped[str | None] = mapped_column(sa.String(200))
+    payload: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:  # noqa: N805
+        # The relay's query: oldest unpublished first; the partial index stays tiny on PostgreSQL.
+        return (
+            sa.Index(
+                "ix_outbox_pending",
+                "created_at",
+                postgresql_where=sa.text("published_at IS NULL"),
+                sqlite_where=sa.text("published_at IS NULL"),
+            ),
+            sa.Index("ix_outbox_published_at", "published_at"),
+        )
+
+    @classmethod
+    def of(cls, event: Event):  # noqa: ANN206 - returns the concrete model
+        return cls(
+            id=event.id, event_type=event.type, subject=event.subject, payload=event.to_json()
+        )
+
+
+class ProcessedEventMixin:
+    """An event this service has handled; inserted in the transaction of the handler's effect."""
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    event_type: Mapped[str] = mapped_column(sa.String(200))
+    processed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)

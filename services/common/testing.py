@@ -1,0 +1,169 @@
+"""Pytest fixtures against the real things: a throwaway RabbitMQ vhost, PostgreSQL databases,
+a SeaweedFS S3 server and an in-process SMTP server. Loaded by tests/conftest.py."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+import pytest
+from werkzeug.serving import make_server
+
+from . import migrate
+
+PG_ADMIN_DSN = os.environ.get(
+    "TEST_PG_DSN", "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+)
+PG_URL = os.environ.get("TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432")
+RUN_ID = uuid.uuid4().hex[:8]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(
+    predicate: Callable[[], Any],
+    timeout: float = 15.0,
+    interval: float = 0.05,
+    message: str = "condition",
+) -> Any:
+    """Poll until `predicate()` is truthy and return it; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+        time.sleep(interval)
+
+
+def rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+
+
+@pytest.fixture(scope="session")
+def amqp_url() -> Iterator[str]:
+    """A throwaway vhost for this test run, deleted at the end."""
+    vhost = f"portal-test-{RUN_ID}"
+    rabbitmqctl("add_vhost", vhost)
+    rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    yield f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+    rabbitmqctl("delete_vhost", vhost)
+
+
+def _pg_admin(sql: str) -> None:
+    connection = psycopg2.connect(PG_ADMIN_DSN)
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+    finally:
+        connection.close()
+
+
+@pytest.fixture(scope="session")
+def new_database() -> Iterator[Callable[[str], str]]:
+    """Factory: a fresh PostgreSQL database migrated to head for a service; dropped at the end."""
+    created: list[str] = []
+
+    def make(service: str) -> str:
+        name = f"portal_test_{RUN_ID}_{service}_{len(created)}"
+        _pg_admin(f'CREATE DATABASE "{name}"')
+        created.append(name)
+        url = f"{PG_URL}/{name}"
+        migrate.upgrade(service, url)
+        return url
+
+    yield make
+    for name in created:
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """SeaweedFS `weed mini` on free ports; yields the S3 settings a service config takes."""
+    weed = shutil.which("weed", path=str(Path(sys.executable).parent)) or shutil.which("weed")
+    data = tmp_path_factory.mktemp("s3")
+    s3_port = free_port()
+    ports = {
+        "-master.port": free_port(),
+        "-volume.port": free_port(),
+        "-filer.port": free_port(),
+        "-webdav.port": free_port(),
+        "-admin.port": free_port(),
+        "-s3.port": s3_port,
+        "-s3.port.iceberg": free_port(),
+        "-s3.port.lance": free_port(),
+    }
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": "portal-test",
+        "AWS_SECRET_ACCESS_KEY": "portal-test-secret",
+    }
+    args = [weed, "mini", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-admin.ui=false"]
+    args += [f"{flag}={port}" for flag, port in ports.items()]
+    log = open(data / "weed.log", "wb")  # noqa: SIM115 - kept open for the server's lifetime
+    process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)
+    settings = {
+        "S3_ENDPOINT": f"127.0.0.1:{s3_port}",
+        "S3_ACCESS_KEY": "portal-test",
+        "S3_SECRET_KEY": "portal-test-secret",
+        "S3_BUCKET": f"portal-test-{RUN_ID}",
+        "S3_SECURE": False,
+    }
+    from minio import Minio
+
+    client = Minio(settings["S3_ENDPOINT"], "portal-test", "portal-test-secret", secure=False)
+
+    def up() -> bool:
+        try:
+            client.list_buckets()
+            return True
+        except Exception:  # noqa: BLE001 - not up yet
+            return False
+
+    wait_until(up, timeout=60, interval=0.25, message="SeaweedFS S3 to answer")
+    client.make_bucket(settings["S3_BUCKET"])
+    yield {**settings, "process": process}
+    process.terminate()
+    process.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[Any]:
+    """A real SMTP server in the test process; `.messages` holds what it received."""
+    from .smtp_sink import MailSink
+
+    sink = MailSink()
+    sink.start("127.0.0.1", free_port())
+    yield sink
+    sink.stop()
+
+
+class ServedApp:
+    """A Flask app served over real HTTP from a thread (for services that call each other)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()

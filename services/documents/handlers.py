@@ -1,0 +1,3 @@
+"""Events the documents service consumes: event type -> handlers (this also makes the bindings)."""
+
+HANDLERS: dict = {}
