@@ -77,15 +77,17 @@ def _pg_admin(sql: str) -> None:
 
 @pytest.fixture(scope="session")
 def new_database() -> Iterator[Callable[[str], str]]:
-    """Factory: a fresh PostgreSQL database migrated to head for a service; dropped at the end."""
+    """Factory: a fresh PostgreSQL database (migrated to head for a real service); dropped at
+    the end of the run."""
     created: list[str] = []
 
-    def make(service: str) -> str:
+    def make(service: str, migrated: bool = True) -> str:
         name = f"portal_test_{RUN_ID}_{service}_{len(created)}"
         _pg_admin(f'CREATE DATABASE "{name}"')
         created.append(name)
         url = f"{PG_URL}/{name}"
-        migrate.upgrade(service, url)
+        if migrated:
+            migrate.upgrade(service, url)
         return url
 
     yield make
@@ -167,3 +169,54 @@ class ServedApp:
 
     def close(self) -> None:
         self.server.shutdown()
+
+
+class TokenMinter:
+    """Signs access tokens the way identity does, with a key of its own, for services tested
+    without identity: install `verifier()` on the app, then send `mint(...)` as the bearer."""
+
+    def __init__(self, issuer: str = "portal-identity", audience: str = "portal") -> None:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        self.issuer, self.audience = issuer, audience
+        self.key = Ed25519PrivateKey.generate()
+        self.kid = "test-" + uuid.uuid4().hex[:8]
+
+    def verifier(self) -> Any:
+        from .auth import TokenVerifier
+
+        public = self.key.public_key()
+        return TokenVerifier(
+            self.issuer, self.audience, key_resolver=lambda kid: public if kid == self.kid else None
+        )
+
+    def mint(
+        self,
+        kind: str = "staff",
+        role: str | None = "admin",
+        user_id: str | None = None,
+        companies: list[dict] | None = None,
+        ttl: int = 300,
+        **claims: Any,
+    ) -> str:
+        import jwt
+
+        now = int(time.time())
+        payload = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": user_id or str(uuid.uuid4()),
+            "iat": now,
+            "exp": now + ttl,
+            "kind": kind,
+            "email": "someone@example.com",
+            "role": role if kind == "staff" else None,
+            "companies": companies or [],
+            **claims,
+        }
+        return jwt.encode(
+            payload, self.key, algorithm="EdDSA", headers={"kid": self.kid, "typ": "at+jwt"}
+        )
+
+    def headers(self, **kwargs: Any) -> dict:
+        return {"Authorization": f"Bearer {self.mint(**kwargs)}"}

@@ -1,0 +1,58 @@
+"""A tiny service made only of the common building blocks, to test the backbone on its own."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.common.app import ServiceParts, create_service_app
+from services.common.config import BaseConfig
+from services.common.events import Event
+from services.common.models import OutboxMixin, ProcessedEventMixin
+
+db = SQLAlchemy()
+FAILURES: dict[str, int] = {}  # event id -> failures still to simulate
+PARKED: list[str] = []
+
+
+class OutboxEvent(OutboxMixin, db.Model):
+    pass
+
+
+class ProcessedEvent(ProcessedEventMixin, db.Model):
+    pass
+
+
+class Note(db.Model):
+    __tablename__ = "notes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(sa.String(36), index=True)
+    text: Mapped[str] = mapped_column(sa.String(200))
+
+
+def record_note(event: Event) -> None:
+    if FAILURES.get(event.id, 0) > 0:
+        FAILURES[event.id] -= 1
+        raise RuntimeError("simulated handler failure")
+    db.session.add(Note(event_id=event.id, text=event.data["text"]))
+
+
+def on_park(event: Event, error: str) -> None:
+    PARKED.append(event.id)
+
+
+HANDLERS = {"backbone.note.added": [record_note]}
+
+
+def create_app(**overrides: object) -> Flask:
+    parts = ServiceParts(db, OutboxEvent, ProcessedEvent, HANDLERS, on_park=on_park)
+    app = create_service_app(__name__, BaseConfig("backbone", **overrides), parts)
+    with app.app_context():
+        db.create_all()  # tests only: real services migrate with Alembic
+    return app
+
+
+def note_event(text: str) -> Event:
+    return Event(type="backbone.note.added", data={"text": text}, source="/backbone")

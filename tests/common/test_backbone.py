@@ -1,0 +1,183 @@
+"""The outbox, relay and consumer against the real RabbitMQ and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pika
+import pytest
+import sqlalchemy as sa
+
+from services.common import broker
+from services.common.consumer import handle_message
+from services.common.outbox import add_event
+from services.common.testing import TokenMinter, wait_until
+from services.common.worker import start_worker
+
+from . import backbone_service as svc
+
+
+@pytest.fixture(scope="module")
+def app(new_database, amqp_url):
+    app = svc.create_app(
+        SQLALCHEMY_DATABASE_URI=new_database("backbone", migrated=False),
+        AMQP_URL=amqp_url,
+        RETRY_DELAYS=[0.2, 0.4],
+        RELAY_IDLE_SECONDS=0.05,
+        DELIVERY_LIMIT=3,
+    )
+    minter = TokenMinter()
+    app.extensions["portal"].verifier = minter.verifier()
+    app.minter = minter
+    return app
+
+
+@pytest.fixture(scope="module")
+def worker(app):
+    stop = threading.Event()
+    threads = start_worker(app, stop)
+    yield
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=30)
+
+
+def notes(app, event_id: str) -> list[str]:
+    with app.app_context():
+        return list(
+            svc.db.session.scalars(sa.select(svc.Note.text).where(svc.Note.event_id == event_id))
+        )
+
+
+def publish(amqp_url: str, body: bytes, message_id: str = "m") -> None:
+    connection = broker.connect(amqp_url)
+    channel = connection.channel()
+    channel.confirm_delivery()
+    channel.basic_publish(
+        "",
+        broker.queue_name("backbone"),
+        body,
+        pika.BasicProperties(message_id=message_id, delivery_mode=2),
+        mandatory=True,
+    )
+    connection.close()
+
+
+def test_event_row_is_written_only_when_the_change_commits(app):
+    rolled_back, committed = svc.note_event("rolled back"), svc.note_event("kept")
+    with app.app_context():
+        svc.db.session.add(svc.Note(event_id=rolled_back.id, text="x"))
+        add_event(rolled_back)
+        svc.db.session.rollback()
+        add_event(committed)
+        svc.db.session.commit()
+        ids = set(svc.db.session.scalars(sa.select(svc.OutboxEvent.id)))
+    assert committed.id in ids
+    assert rolled_back.id not in ids
+
+
+def test_relay_publishes_cloudevents_with_confirms_and_marks_rows(app, amqp_url, worker):
+    connection = broker.connect(amqp_url)
+    channel = connection.channel()
+    broker.declare_exchange(channel, app.config["EVENT_EXCHANGE"])
+    tap = channel.queue_declare("", exclusive=True).method.queue
+    channel.queue_bind(tap, app.config["EVENT_EXCHANGE"], routing_key="backbone.#")
+    event = svc.note_event("hello")
+    with app.app_context():
+        add_event(event)
+        svc.db.session.commit()
+
+    def received():
+        method, properties, body = channel.basic_get(tap, auto_ack=True)
+        return (properties, body) if method else None
+
+    properties, body = wait_until(received, message="the event on the exchange")
+    connection.close()
+    envelope = json.loads(body)
+    assert envelope["specversion"] == "1.0"
+    assert envelope["id"] == event.id == properties.message_id
+    assert envelope["type"] == "backbone.note.added" == properties.type
+    assert envelope["data"] == {"text": "hello"}
+    assert properties.delivery_mode == 2
+    with app.app_context():
+        row = svc.db.session.get(svc.OutboxEvent, event.id)
+        assert row.published_at is not None
+
+
+def test_handled_event_has_its_effect_once_even_when_delivered_twice(app):
+    event = svc.note_event("once")
+    assert handle_message(app, event.to_json().encode(), 0).action == "ack"
+    assert handle_message(app, event.to_json().encode(), 0).action == "ack"
+    assert notes(app, event.id) == ["once"]
+
+
+def test_published_event_reaches_the_consumer_through_the_broker(app, worker):
+    event = svc.note_event("through the broker")
+    with app.app_context():
+        add_event(event)
+        svc.db.session.commit()
+    wait_until(lambda: notes(app, event.id), message="the consumer's effect")
+    assert notes(app, event.id) == ["through the broker"]
+
+
+def test_failing_handler_is_retried_with_back_off_until_it_succeeds(app, worker):
+    event = svc.note_event("after two failures")
+    svc.FAILURES[event.id] = 2
+    with app.app_context():
+        add_event(event)
+        svc.db.session.commit()
+    wait_until(lambda: notes(app, event.id), message="the effect after retries")
+    assert svc.FAILURES[event.id] == 0
+    assert notes(app, event.id) == ["after two failures"]
+
+
+def test_event_failing_every_attempt_is_parked_then_replayed(app, worker):
+    event = svc.note_event("parked")
+    svc.FAILURES[event.id] = 3  # first try + two retries
+    with app.app_context():
+        add_event(event)
+        svc.db.session.commit()
+    wait_until(lambda: event.id in svc.PARKED, message="the on_park hook")
+    client = app.test_client()
+    admin = app.minter.headers(kind="staff", role="admin")
+
+    def listed():
+        items = client.get("/admin/parked", headers=admin).get_json()["items"]
+        return [i for i in items if i["event"]["id"] == event.id]
+
+    (item,) = wait_until(listed, message="the parked event in the admin list")
+    assert item["attempts"] == 2
+    assert "simulated handler failure" in item["last_error"]
+    assert notes(app, event.id) == []
+
+    response = client.post(f"/admin/parked/replay?message_id={event.id}", headers=admin)
+    assert response.status_code == 200
+    assert response.get_json() == {"replayed": 1}
+    wait_until(lambda: notes(app, event.id), message="the replayed event's effect")
+    assert listed() == []
+
+
+def test_unreadable_message_is_parked_without_retries(app, amqp_url, worker):
+    publish(amqp_url, b"not json at all", message_id="garbage-1")
+    client = app.test_client()
+    admin = app.minter.headers(kind="staff", role="admin")
+
+    def listed():
+        items = client.get("/admin/parked", headers=admin).get_json()["items"]
+        return [i for i in items if i["message_id"] == "garbage-1"]
+
+    (item,) = wait_until(listed, message="the unreadable message parked")
+    assert item["last_error"].startswith("unreadable")
+
+
+def test_admin_endpoints_need_an_admin(app):
+    client = app.test_client()
+    assert client.get("/admin/outbox").status_code == 401
+    agent = app.minter.headers(kind="staff", role="agent")
+    assert client.get("/admin/outbox", headers=agent).status_code == 403
+    portal = app.minter.headers(kind="portal")
+    assert client.get("/admin/outbox", headers=portal).status_code == 403
+    admin = app.minter.headers(kind="staff", role="admin")
+    body = client.get("/admin/outbox", headers=admin).get_json()
+    assert set(body) == {"pending", "oldest_pending_age_seconds"}
