@@ -67,6 +67,8 @@ class BaseConfig:
         # Back-off between attempts of a failing handler; after the last one the event is parked.
         self.RETRY_DELAYS = [float(s) for s in env_list("RETRY_DELAYS", "1,5,30,120")]
         self.DELIVERY_LIMIT = env_int("DELIVERY_LIMIT", 10)
+        # Reconnection back-off to the broker doubles from 0.5 s up to this ceiling.
+        self.RECONNECT_MAX_SECONDS = env_float("RECONNECT_MAX_SECONDS", 10)
         self.RELAY_BATCH = env_int("OUTBOX_RELAY_BATCH", 200)
         # Published rows are deleted after this; their payloads can carry one-time links.
         self.OUTBOX_RETENTION_HOURS = env_float("OUTBOX_RETENTION_HOURS", 24)

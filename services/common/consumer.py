@@ -105,7 +105,7 @@ class Consumer:
             except Exception:
                 log.exception("consumer failed; retrying in %.1fs", backoff)
             self.stop.wait(backoff)
-            backoff = min(backoff * 2, 30.0)
+            backoff = min(backoff * 2, self.app.config["RECONNECT_MAX_SECONDS"])
         self.executor.shutdown(wait=True)
 
     def _consume(self) -> None:

@@ -112,7 +112,7 @@ def relay_forever(app: Flask, subscriptions: dict[str, list[str]], stop: threadi
                 with contextlib.suppress(Exception):  # already broken; reconnecting anyway
                     connection.close()
         stop.wait(backoff)
-        backoff = min(backoff * 2, 30.0)
+        backoff = min(backoff * 2, config["RECONNECT_MAX_SECONDS"])
 
 
 def backlog(app: Flask) -> dict:
