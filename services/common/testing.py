@@ -172,32 +172,27 @@ class ServedApp:
 
 
 class TokenMinter:
-    """Signs access tokens the way identity does, with a key of its own, for services tested
-    without identity: install `verifier()` on the app, then send `mint(...)` as the bearer."""
+    """Mints tokens the way identity does (EdDSA, typ at+jwt, kid) with a key of its own, for
+    services tested without identity: install `verifier()` on the app, send `headers(...)`."""
 
     def __init__(self, issuer: str = "portal-identity", audience: str = "portal") -> None:
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-        self.issuer, self.audience = issuer, audience
-        self.key = Ed25519PrivateKey.generate()
-        self.kid = "test-" + uuid.uuid4().hex[:8]
+        self.issuer = issuer
+        self.audience = audience
+        self.kid = f"test-{uuid.uuid4().hex[:8]}"
+        self._key = Ed25519PrivateKey.generate()
 
     def verifier(self) -> Any:
         from .auth import TokenVerifier
 
-        public = self.key.public_key()
+        public = self._key.public_key()
         return TokenVerifier(
             self.issuer, self.audience, key_resolver=lambda kid: public if kid == self.kid else None
         )
 
-    def mint(
-        self,
-        kind: str = "staff",
-        role: str | None = "admin",
-        user_id: str | None = None,
-        companies: list[dict] | None = None,
-        ttl: int = 300,
-        **claims: Any,
+    def token(
+        self, kind: str = "staff", role: str | None = "agent", lifetime: int = 300, **claims: Any
     ) -> str:
         import jwt
 
@@ -205,18 +200,15 @@ class TokenMinter:
         payload = {
             "iss": self.issuer,
             "aud": self.audience,
-            "sub": user_id or str(uuid.uuid4()),
+            "sub": claims.pop("sub", str(uuid.uuid4())),
             "iat": now,
-            "exp": now + ttl,
+            "exp": now + lifetime,
             "kind": kind,
-            "email": "someone@example.com",
-            "role": role if kind == "staff" else None,
-            "companies": companies or [],
+            **({"role": role} if role else {}),
             **claims,
         }
-        return jwt.encode(
-            payload, self.key, algorithm="EdDSA", headers={"kid": self.kid, "typ": "at+jwt"}
-        )
+        headers = {"typ": "at+jwt", "kid": self.kid}
+        return jwt.encode(payload, self._key, algorithm="EdDSA", headers=headers)
 
     def headers(self, **kwargs: Any) -> dict:
-        return {"Authorization": f"Bearer {self.mint(**kwargs)}"}
+        return {"Authorization": f"Bearer {self.token(**kwargs)}"}

@@ -1,1 +1,13 @@
-HANDLERS: dict = {}
+"""Events the mailer consumes: event type -> handlers (this also makes the bindings)."""
+
+from .catalog import NOTIFICATIONS
+from .delivery import deliver
+from .events import RESEND_REQUESTED
+from .recipients import on_user_changed
+
+HANDLERS: dict = {
+    "identity.user.created": [on_user_changed],
+    "identity.user.updated": [on_user_changed],
+    RESEND_REQUESTED: [deliver],
+    **{event_type: [deliver] for event_type in NOTIFICATIONS},
+}

@@ -88,9 +88,9 @@ def test_relay_publishes_cloudevents_with_confirms_and_marks_rows(app, amqp_url,
         add_event(event)
         svc.db.session.commit()
 
-    def received():
+    def received():  # earlier tests' events may come first
         method, properties, body = channel.basic_get(tap, auto_ack=True)
-        return (properties, body) if method else None
+        return (properties, body) if method and properties.message_id == event.id else None
 
     properties, body = wait_until(received, message="the event on the exchange")
     connection.close()

@@ -1,0 +1,16 @@
+"""Mailer service: every e-mail the portal sends, rendered in the reader's language and logged."""
+
+from flask import Flask
+
+from services.common.app import ServiceParts, create_service_app
+
+from .config import MailerConfig
+from .delivery import on_park
+from .handlers import HANDLERS
+from .models import OutboxEvent, ProcessedEvent, db
+from .staff_api import blp
+
+
+def create_app(**overrides: object) -> Flask:
+    parts = ServiceParts(db, OutboxEvent, ProcessedEvent, HANDLERS, on_park=on_park)
+    return create_service_app(__name__, MailerConfig(**overrides), parts, [blp])

@@ -1,0 +1,205 @@
+"""Sending the e-mails of an event: render, send over SMTP, log, announce; resends; parking.
+
+Every function here runs inside the consumer's transaction (which also records the event as
+processed) or the request's: none of them commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+
+from services.common.events import Event
+from services.common.models import new_id, utcnow
+from services.common.outbox import add_event
+
+from . import smtp
+from .catalog import NOTIFICATIONS
+from .events import (
+    RESEND_REQUESTED,
+    email_failed,
+    email_sent,
+    resend_requested,
+    resend_requested_schema,
+)
+from .models import FAILED, SENT, Email, db
+from .recipients import known_locale
+from .rendering import Rendered, render, resolve_locale
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One e-mail to send: the event it belongs to, to whom, rendered from what."""
+
+    event_id: str
+    event_type: str
+    template: str
+    event_data: dict
+    email: str
+    name: str
+    locale: str
+    context: dict
+    resend_of: Email | None = None
+
+
+def _plan(event: Event) -> list[Outgoing]:
+    if event.type == RESEND_REQUESTED:
+        return _plan_resend(event)
+    notification = NOTIFICATIONS[event.type]
+    planned = []
+    for addressee in notification.addressees(event.data):
+        email = addressee.email.strip().lower()
+        locale = resolve_locale(addressee.locale, known_locale(addressee.user_id, email))
+        planned.append(
+            Outgoing(
+                event.id,
+                event.type,
+                notification.template,
+                event.data,
+                email,
+                addressee.name,
+                locale,
+                addressee.context,
+            )
+        )
+    return planned
+
+
+def _plan_resend(event: Event) -> list[Outgoing]:
+    """A resend renders the logged e-mail again from the event data it was first built from."""
+    email_id = resend_requested_schema.load(event.data)["email_id"]
+    original = db.session.get(Email, email_id)
+    if original is None:
+        log.warning("resend of unknown e-mail %s ignored", email_id)
+        return []
+    addressees = NOTIFICATIONS[original.event_type].addressees(original.event_data)
+    contexts = [
+        a.context for a in addressees if a.email.strip().lower() == original.recipient_email
+    ]
+    if not contexts:
+        raise LookupError(f"e-mail {email_id} cannot be rebuilt from its event data")
+    context = contexts[0]
+    return [
+        Outgoing(
+            event.id,
+            original.event_type,
+            original.template,
+            original.event_data,
+            original.recipient_email,
+            original.recipient_name,
+            original.locale,
+            context,
+            resend_of=original,
+        )
+    ]
+
+
+def _logged(outgoing: Outgoing) -> Email | None:
+    return db.session.scalars(
+        sa.select(Email).where(
+            Email.event_id == outgoing.event_id, Email.recipient_email == outgoing.email
+        )
+    ).first()
+
+
+def _render(outgoing: Outgoing) -> Rendered:
+    firm = current_app.config["PORTAL_FIRM_NAME"]
+    return render(outgoing.template, outgoing.locale, {**outgoing.context, "firm_name": firm})
+
+
+def _record(
+    outgoing: Outgoing, row: Email | None, status: str, subject: str, error: str | None = None
+) -> Email:
+    """Write the log row (a failed one from an earlier attempt is updated) and its event."""
+    if row is None:
+        row = Email(
+            id=new_id(),
+            event_id=outgoing.event_id,
+            recipient_email=outgoing.email,
+            resend_of=outgoing.resend_of.id if outgoing.resend_of is not None else None,
+            resend_count=0,
+            created_at=utcnow(),
+        )
+        db.session.add(row)
+    sender = current_app.config["MAIL_FROM"]
+    row.event_type = outgoing.event_type
+    row.event_data = outgoing.event_data
+    row.template = outgoing.template
+    row.recipient_name = outgoing.name
+    row.locale = outgoing.locale
+    row.subject = subject
+    row.message_id = smtp.message_id(outgoing.event_id, outgoing.email, sender)
+    row.status = status
+    row.error = error
+    if status == SENT:
+        row.sent_at = utcnow()
+        if outgoing.resend_of is not None:
+            outgoing.resend_of.resend_count += 1
+    add_event(email_sent(row) if status == SENT else email_failed(row))
+    return row
+
+
+def deliver(event: Event) -> None:
+    """Handler: send each e-mail of `event` not sent yet, then log it as sent.
+
+    At-least-once window: the SMTP server accepts a message before the consumer's transaction
+    (log row + processed event) commits. A crash, a lost database or a later recipient failing
+    in between rolls the log back, and the redelivered event sends that e-mail again. Nothing
+    can make SMTP and the database commit together, so the copy carries the same Message-ID
+    (derived from event id and recipient): receiving systems and mail clients that dedupe on it
+    show one e-mail.
+    """
+    config = current_app.config
+    sender = config["MAIL_FROM"]
+    for outgoing in _plan(event):
+        row = _logged(outgoing)
+        if row is not None and row.status == SENT:
+            continue
+        rendered = _render(outgoing)
+        msg_id = smtp.message_id(outgoing.event_id, outgoing.email, sender)
+        try:
+            message = smtp.build_message(
+                sender, outgoing.email, outgoing.name, rendered, outgoing.locale, msg_id
+            )
+            smtp.send(config, message)
+        except smtp.RejectedError as exc:
+            log.warning("e-mail of event %s to %s rejected: %s", event.id, outgoing.email, exc)
+            _record(outgoing, row, FAILED, rendered.subject, str(exc))
+            continue
+        _record(outgoing, row, SENT, rendered.subject)
+
+
+def on_park(event: Event, error: str) -> None:
+    """After the last attempt: log the event's unsent e-mails as failed, with the error.
+
+    With several recipients, one that the server accepted during a failed attempt is logged
+    failed too: its log row rolled back with that attempt (the at-least-once window again).
+    """
+    if event.type not in NOTIFICATIONS and event.type != RESEND_REQUESTED:
+        return
+    try:
+        planned = _plan(event)
+    except Exception:
+        log.exception("cannot tell whom parked event %s was for; nothing logged", event.id)
+        return
+    for outgoing in planned:
+        row = _logged(outgoing)
+        if row is not None and row.status == SENT:
+            continue
+        try:
+            subject = _render(outgoing).subject
+        except Exception:  # noqa: BLE001 - the failure may be the template itself
+            subject = ""
+        _record(outgoing, row, FAILED, subject, error)
+
+
+def request_resend(email: Email, requested_by: str) -> str:
+    """Queue a resend of a logged e-mail; the worker sends it with the usual retries."""
+    event = resend_requested(email.id, requested_by)
+    add_event(event)
+    return event.id

@@ -1,0 +1,61 @@
+"""The recipients replica: who people are and which language they read, from identity's events."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import marshmallow as ma
+import sqlalchemy as sa
+
+from services.common.events import Event
+
+from .models import Recipient, db
+
+
+class UserChangedSchema(ma.Schema):
+    """What the mailer keeps of `identity.user.created` / `identity.user.updated`."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    id = ma.fields.String(required=True)
+    email = ma.fields.String(required=True)
+    name = ma.fields.String(load_default="", allow_none=True)
+    locale = ma.fields.String(load_default=None, allow_none=True)
+    kind = ma.fields.String(load_default=None, allow_none=True)
+    status = ma.fields.String(load_default=None, allow_none=True)
+
+
+_user_changed = UserChangedSchema()
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite drops the zone
+
+
+def on_user_changed(event: Event) -> None:
+    """Handler: upsert the recipient; an event older than the one applied last is ignored."""
+    user = _user_changed.load(event.data)
+    changed_at = _aware(datetime.fromisoformat(event.time))
+    recipient = db.session.get(Recipient, user["id"])
+    if recipient is None:
+        recipient = Recipient(user_id=user["id"])
+        db.session.add(recipient)
+    elif _aware(recipient.changed_at) > changed_at:
+        return
+    recipient.email = user["email"].strip().lower()
+    recipient.name = user["name"] or ""
+    recipient.locale = user["locale"]
+    recipient.kind = user["kind"]
+    recipient.status = user["status"]
+    recipient.changed_at = changed_at
+
+
+def known_locale(user_id: str | None, email: str) -> str | None:
+    """The locale the replica knows for this person (by user id, else by e-mail address)."""
+    recipient = db.session.get(Recipient, user_id) if user_id else None
+    if recipient is None:
+        recipient = db.session.scalars(
+            sa.select(Recipient).where(Recipient.email == email.strip().lower()).limit(1)
+        ).first()
+    return recipient.locale if recipient is not None else None

@@ -1,0 +1,51 @@
+"""Marshmallow schemas of the staff API (the e-mail log)."""
+
+import marshmallow as ma
+
+from .models import FAILED, SENT
+
+MAX_PAGE_SIZE = 200
+
+
+class EmailSchema(ma.Schema):
+    id = ma.fields.String()
+    event_id = ma.fields.String()
+    event_type = ma.fields.String()
+    recipient_email = ma.fields.String()
+    recipient_name = ma.fields.String()
+    locale = ma.fields.String()
+    template = ma.fields.String()
+    subject = ma.fields.String()
+    status = ma.fields.String(metadata={"enum": [SENT, FAILED]})
+    message_id = ma.fields.String()
+    error = ma.fields.String(allow_none=True)
+    resend_count = ma.fields.Integer()
+    resend_of = ma.fields.String(
+        allow_none=True, metadata={"description": "The e-mail this one is a resend of"}
+    )
+    created_at = ma.fields.DateTime()
+    sent_at = ma.fields.DateTime(allow_none=True)
+
+
+class EmailQuerySchema(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    recipient = ma.fields.String(metadata={"description": "Part of the recipient's address"})
+    status = ma.fields.String(validate=ma.validate.OneOf([SENT, FAILED]))
+    event_type = ma.fields.String()
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
+    page_size = ma.fields.Integer(
+        load_default=50, validate=ma.validate.Range(min=1, max=MAX_PAGE_SIZE)
+    )
+
+
+class EmailPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(EmailSchema))
+    page = ma.fields.Integer()
+    page_size = ma.fields.Integer()
+    total = ma.fields.Integer()
+
+
+class ResendAcceptedSchema(ma.Schema):
+    resend_event_id = ma.fields.String()

@@ -1,0 +1,83 @@
+"""Staff endpoints: the e-mail log (newest first, filtered, paginated) and resending."""
+
+import sqlalchemy as sa
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.common.auth import current_caller, staff_required
+from services.common.problems import ProblemError
+
+from .delivery import request_resend
+from .models import Email, db
+from .schemas import EmailPageSchema, EmailQuerySchema, EmailSchema, ResendAcceptedSchema
+
+blp = Blueprint(
+    "emails",
+    __name__,
+    url_prefix="/api/v1/emails",
+    description="The e-mail log: what the portal sent to whom, and resending.",
+)
+
+
+def _email_or_404(email_id: str) -> Email:
+    email = db.session.get(Email, email_id)
+    if email is None:
+        raise ProblemError(404, f"No e-mail has the id {email_id}.", code="EMAIL_NOT_FOUND")
+    return email
+
+
+@blp.route("")
+class Emails(MethodView):
+    @blp.response(200, EmailPageSchema)
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(403, response="FORBIDDEN")
+    @staff_required()
+    @blp.arguments(EmailQuerySchema, location="query")
+    def get(self, args: dict) -> dict:
+        """The e-mail log, newest first."""
+        query = sa.select(Email)
+        if args.get("recipient"):
+            term = args["recipient"].strip().lower()
+            query = query.where(Email.recipient_email.contains(term, autoescape=True))
+        if args.get("status"):
+            query = query.where(Email.status == args["status"])
+        if args.get("event_type"):
+            query = query.where(Email.event_type == args["event_type"])
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+        page, size = args["page"], args["page_size"]
+        items = db.session.scalars(
+            query.order_by(Email.created_at.desc(), Email.id.desc())
+            .limit(size)
+            .offset((page - 1) * size)
+        ).all()
+        return {"items": items, "page": page, "page_size": size, "total": total}
+
+
+@blp.route("/<email_id>")
+class EmailById(MethodView):
+    @blp.response(200, EmailSchema)
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(403, response="FORBIDDEN")
+    @blp.alt_response(404, response="NOT_FOUND")
+    @staff_required()
+    def get(self, email_id: str) -> Email:
+        """One logged e-mail."""
+        return _email_or_404(email_id)
+
+
+@blp.route("/<email_id>/resend")
+class EmailResend(MethodView):
+    @blp.response(202, ResendAcceptedSchema)
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(403, response="FORBIDDEN")
+    @blp.alt_response(404, response="NOT_FOUND")
+    @staff_required()
+    def post(self, email_id: str) -> dict:
+        """Send a logged e-mail again (a new log entry, linked to this one through `resend_of`).
+
+        Accepted, not done: the worker sends it, with the usual retries.
+        """
+        email = _email_or_404(email_id)
+        resend_event_id = request_resend(email, current_caller().user_id)
+        db.session.commit()
+        return {"resend_event_id": resend_event_id}

@@ -1,0 +1,196 @@
+"""Handling events with the real consumer code, a real SMTP server and PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+
+from services.common.consumer import handle_message
+from services.common.events import Event
+from services.common.testing import free_port
+from services.mailer.models import Email, ProcessedEvent, Recipient, db
+
+from .conftest import body, emails, invitation_event, outbox
+
+
+def _user_event(event_type: str, user_id: str, time: str, **data) -> Event:
+    return Event(
+        type=event_type,
+        subject=user_id,
+        source="/identity",
+        time=time,
+        data={
+            "id": user_id,
+            "email": "pablo@example.com",
+            "name": "Pablo Picasso",
+            "locale": "es",
+            "kind": "portal",
+            "role": None,
+            "status": "invited",
+            **data,
+        },
+    )
+
+
+def test_an_invitation_is_sent_once_even_when_the_event_comes_twice(app, mail):
+    event = invitation_event()
+
+    assert handle_message(app, body(event), 0).action == "ack"
+    assert handle_message(app, body(event), 0).action == "ack"
+
+    (message,) = mail.messages
+    assert message["To"] == "Marie Curie <marie.curie@example.com>"
+    assert message["From"] == "Client portal <no-reply@portal.local>"
+    assert message["Subject"] == "Dupont & Associés vous invite sur son portail client"
+    assert message["Content-Language"] == "fr"
+    text = message.get_body(("plain",)).get_content()
+    assert "https://portal.example.com/invitations/accept?token=s3cr3t-t0ken" in text
+    assert "Acme SA et Globex SARL" in text
+    assert message.get_body(("html",)) is not None
+    (row,) = emails(app)
+    assert (row.status, row.event_id) == ("sent", event.id)
+    assert row.recipient_email == message["X-RcptTo"]
+    assert row.message_id == message["Message-ID"]
+    assert (row.template, row.locale, row.subject) == ("invitation", "fr", message["Subject"])
+    (sent,) = outbox(app, "mailer.email.sent")
+    assert sent.data == {
+        "email_id": row.id,
+        "event_id": event.id,
+        "event_type": "identity.invitation.sent",
+        "recipient": "marie.curie@example.com",
+        "template": "invitation",
+        "locale": "fr",
+        "subject": message["Subject"],
+    }
+
+
+def test_the_log_stops_a_second_email_even_without_the_processed_event_record(app, mail):
+    event = invitation_event()
+    handle_message(app, body(event), 0)
+    with app.app_context():
+        db.session.execute(sa.delete(ProcessedEvent))
+        db.session.commit()
+
+    assert handle_message(app, body(event), 0).action == "ack"
+
+    assert len(mail.messages) == 1
+    assert len(emails(app)) == 1
+
+
+def test_the_language_comes_from_the_recipients_replica_when_the_event_has_none(app, mail):
+    user_id = str(uuid.uuid4())
+    created = _user_event("identity.user.created", user_id, "2026-11-01T10:00:00Z")
+    assert handle_message(app, body(created), 0).action == "ack"
+
+    handle_message(app, body(invitation_event(id=user_id, locale=None)), 0)
+
+    (message,) = mail.messages
+    assert message["Subject"] == "Dupont & Associés le invita a su portal de clientes"
+    assert "1 de diciembre de 2026" in message.get_body(("plain",)).get_content()
+
+
+def test_an_unknown_language_falls_back_to_english(app, mail):
+    handle_message(app, body(invitation_event(locale="de")), 0)
+
+    (message,) = mail.messages
+    assert message["Subject"] == "Dupont & Associés invites you to its client portal"
+    assert emails(app)[0].locale == "en"
+
+
+def test_the_replica_keeps_the_newest_facts_whatever_order_events_arrive_in(app):
+    user_id = str(uuid.uuid4())
+    updated = _user_event(
+        "identity.user.updated", user_id, "2026-11-02T10:00:00Z", locale="fr", status="active"
+    )
+    created = _user_event("identity.user.created", user_id, "2026-11-01T10:00:00Z")
+
+    handle_message(app, body(updated), 0)
+    handle_message(app, body(created), 0)
+
+    with app.app_context():
+        recipient = db.session.get(Recipient, user_id)
+        assert (recipient.locale, recipient.status, recipient.kind) == ("fr", "active", "portal")
+        assert recipient.email == "pablo@example.com"
+
+
+def test_smtp_down_is_retried_then_parked_as_failed_and_sent_once_it_is_back(app, mail):
+    event = invitation_event()
+    app.config["SMTP_PORT"] = free_port()  # nothing listens there: connection refused
+
+    first = handle_message(app, body(event), 0)
+    assert (first.action, first.attempt) == ("retry", 1)
+    assert "ConnectionRefusedError" in first.error
+    assert emails(app) == []
+    assert outbox(app, "mailer.email.failed") == []
+
+    last = handle_message(app, body(event), len(app.config["RETRY_DELAYS"]))
+    assert last.action == "park"
+    (row,) = emails(app)
+    assert row.status == "failed"
+    assert "ConnectionRefusedError" in row.error
+    assert row.subject == "Dupont & Associés vous invite sur son portail client"
+    (failed,) = outbox(app, "mailer.email.failed")
+    assert failed.data["email_id"] == row.id
+    assert "ConnectionRefusedError" in failed.data["error"]
+    assert mail.messages == []
+
+    # The operator replays the parked event once the relay is back.
+    app.config["SMTP_PORT"] = mail.port
+    assert handle_message(app, body(event), 0).action == "ack"
+
+    assert len(mail.messages) == 1
+    (row,) = emails(app)
+    assert (row.status, row.error) == ("sent", None)
+    assert len(outbox(app, "mailer.email.sent")) == 1
+
+
+class _Rejecting:
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        return "550 5.1.1 Mailbox unavailable"
+
+
+@pytest.fixture
+def rejecting_smtp():
+    controller = Controller(_Rejecting(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller
+    controller.stop()
+
+
+def test_an_address_the_server_rejects_is_logged_failed_at_once(app, rejecting_smtp):
+    app.config["SMTP_PORT"] = rejecting_smtp.port
+
+    outcome = handle_message(app, body(invitation_event()), 0)
+
+    assert outcome.action == "ack"  # retrying cannot help
+    (row,) = emails(app)
+    assert row.status == "failed"
+    assert "550" in row.error
+    assert len(outbox(app, "mailer.email.failed")) == 1
+
+
+def test_a_resend_sends_the_same_email_again_as_a_new_log_entry(app, mail):
+    event = invitation_event()
+    handle_message(app, body(event), 0)
+    (original,) = emails(app)
+    resend = Event(
+        "mailer.email.resend_requested",
+        {"email_id": original.id, "requested_by": "staff-1"},
+        subject=original.id,
+    )
+
+    assert handle_message(app, body(resend), 0).action == "ack"
+    assert handle_message(app, body(resend), 0).action == "ack"
+
+    first, second = mail.messages
+    assert second["Subject"] == first["Subject"]
+    assert second.get_body(("plain",)).get_content() == first.get_body(("plain",)).get_content()
+    assert second["Message-ID"] != first["Message-ID"]
+    with app.app_context():
+        again = db.session.scalars(sa.select(Email).where(Email.resend_of == original.id)).one()
+        assert (again.event_id, again.status, again.locale) == (resend.id, "sent", "fr")
+        assert again.event_type == "identity.invitation.sent"
+        assert db.session.get(Email, original.id).resend_count == 1
