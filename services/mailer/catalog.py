@@ -77,6 +77,154 @@ def invitation_addressees(data: dict) -> list[Addressee]:
     ]
 
 
+class _Matter(_Loose):
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(["contract", "case"]))
+    reference = ma.fields.String(required=True)
+    title = ma.fields.String(load_default="", allow_none=True)
+    company_name = ma.fields.String(load_default="", allow_none=True)
+
+
+class _Person(_Loose):
+    user_id = ma.fields.String(load_default=None, allow_none=True)
+    email = ma.fields.String(required=True)
+    name = ma.fields.String(load_default="", allow_none=True)
+    locale = ma.fields.String(load_default=None, allow_none=True)
+
+
+class _SharedWith(_Person):
+    as_ = ma.fields.String(
+        data_key="as", required=True, validate=ma.validate.OneOf(["requester", "watcher"])
+    )
+
+
+class _Collaborator(_Person):
+    role = ma.fields.String(required=True, validate=ma.validate.OneOf(["approver", "signee"]))
+
+
+class _SignedDocument(_Loose):
+    name = ma.fields.String(required=True)
+    sha256 = ma.fields.String(required=True)
+
+
+def _portal_url() -> ma.fields.Url:
+    # Only web links: the URL ends up in an href.
+    return ma.fields.Url(required=True, schemes={"http", "https"}, require_tld=False)
+
+
+class MatterPublishedSchema(_Loose):
+    """What the e-mails need from `sharing.matter.published`."""
+
+    matter = ma.fields.Nested(_Matter, required=True)
+    portal_url = _portal_url()
+    shared_with = ma.fields.List(ma.fields.Nested(_SharedWith), load_default=list)
+
+
+class CollaboratorAddedSchema(_Loose):
+    """What the e-mail needs from `sharing.collaborator.added`."""
+
+    matter = ma.fields.Nested(_Matter, required=True)
+    portal_url = _portal_url()
+    collaborator = ma.fields.Nested(_Collaborator, required=True)
+
+
+class ApprovalDecidedSchema(_Loose):
+    """What the e-mails need from `sharing.approval.decided`."""
+
+    matter = ma.fields.Nested(_Matter, required=True)
+    collaborator = ma.fields.Nested(_Collaborator, required=True)
+    decision = ma.fields.String(required=True, validate=ma.validate.OneOf(["approved", "rejected"]))
+    comment = ma.fields.String(load_default="", allow_none=True)
+    decided_at = ma.fields.DateTime(required=True)
+    notify = ma.fields.List(ma.fields.Nested(_Person), load_default=list)
+
+
+class SignatureSignedSchema(_Loose):
+    """What the e-mails need from `sharing.signature.signed`."""
+
+    matter = ma.fields.Nested(_Matter, required=True)
+    collaborator = ma.fields.Nested(_Collaborator, required=True)
+    full_name = ma.fields.String(required=True)
+    signed_at = ma.fields.DateTime(required=True)
+    documents = ma.fields.List(ma.fields.Nested(_SignedDocument), load_default=list)
+    notify = ma.fields.List(ma.fields.Nested(_Person), load_default=list)
+
+
+_matter_published = MatterPublishedSchema()
+_collaborator_added = CollaboratorAddedSchema()
+_approval_decided = ApprovalDecidedSchema()
+_signature_signed = SignatureSignedSchema()
+
+
+def _matter_context(matter: dict) -> dict:
+    return {
+        "kind": matter["kind"],
+        "reference": matter["reference"],
+        "title": matter["title"] or "",
+        "company_name": matter["company_name"] or "",
+    }
+
+
+def _to(person: dict, context: dict) -> Addressee:
+    name = person["name"] or ""
+    context = {**context, "name": name}
+    return Addressee(person["email"], name, context, person["locale"], user_id=person["user_id"])
+
+
+def matter_published_addressees(data: dict) -> list[Addressee]:
+    event = _matter_published.load(data)
+    context = {**_matter_context(event["matter"]), "portal_url": event["portal_url"]}
+    return [_to(person, {**context, "shared_as": person["as_"]}) for person in event["shared_with"]]
+
+
+def collaborator_added_addressees(data: dict) -> list[Addressee]:
+    event = _collaborator_added.load(data)
+    collaborator = event["collaborator"]
+    context = {
+        **_matter_context(event["matter"]),
+        "portal_url": event["portal_url"],
+        "role": collaborator["role"],
+    }
+    return [_to(collaborator, context)]
+
+
+def _actor(collaborator: dict) -> dict:
+    """Who acted, as staff read it: their name (else their address) and their address."""
+    return {
+        "actor": collaborator["name"] or collaborator["email"],
+        "actor_email": collaborator["email"],
+    }
+
+
+def approval_decided_addressees(data: dict) -> list[Addressee]:
+    event = _approval_decided.load(data)
+    context = {
+        **_matter_context(event["matter"]),
+        **_actor(event["collaborator"]),
+        "decision": event["decision"],
+        "comment": (event["comment"] or "").strip(),
+        "decided_at": event["decided_at"],
+    }
+    return [_to(person, context) for person in event["notify"]]
+
+
+def signature_signed_addressees(data: dict) -> list[Addressee]:
+    event = _signature_signed.load(data)
+    context = {
+        **_matter_context(event["matter"]),
+        **_actor(event["collaborator"]),
+        "full_name": event["full_name"],
+        "signed_at": event["signed_at"],
+        "documents": event["documents"],
+    }
+    return [_to(person, context) for person in event["notify"]]
+
+
 NOTIFICATIONS: dict[str, Notification] = {
     "identity.invitation.sent": Notification("invitation", invitation_addressees),
+    "sharing.matter.published": Notification("matter_shared", matter_published_addressees),
+    "sharing.collaborator.added": Notification(
+        "collaboration_requested", collaborator_added_addressees
+    ),
+    "sharing.approval.decided": Notification("approval_decided", approval_decided_addressees),
+    "sharing.signature.signed": Notification("signature_signed", signature_signed_addressees),
 }

@@ -1,4 +1,5 @@
-"""Sending the e-mails of an event: render, send over SMTP, log, announce; resends; parking.
+"""Sending the e-mails of an event: render, send over SMTP, log, announce; resends; deferrals;
+parking.
 
 Every function here runs inside the consumer's transaction (which also records the event as
 processed) or the request's: none of them commits.
@@ -19,7 +20,10 @@ from services.common.outbox import add_event
 from . import smtp
 from .catalog import NOTIFICATIONS
 from .events import (
+    EMAIL_DEFERRED,
     RESEND_REQUESTED,
+    email_deferred,
+    email_deferred_schema,
     email_failed,
     email_sent,
     resend_requested,
@@ -47,20 +51,30 @@ class Outgoing:
     resend_of: Email | None = None
 
 
+# Events of the mailer's own that carry e-mails to send (the others come from NOTIFICATIONS).
+_OWN_EVENTS = {RESEND_REQUESTED, EMAIL_DEFERRED}
+
+
 def _plan(event: Event) -> list[Outgoing]:
     if event.type == RESEND_REQUESTED:
         return _plan_resend(event)
-    notification = NOTIFICATIONS[event.type]
+    if event.type == EMAIL_DEFERRED:
+        return _plan_deferred(event)
+    return _plan_notification(event.id, event.type, event.data)
+
+
+def _plan_notification(event_id: str, event_type: str, data: dict) -> list[Outgoing]:
+    notification = NOTIFICATIONS[event_type]
     planned = []
-    for addressee in notification.addressees(event.data):
+    for addressee in notification.addressees(data):
         email = addressee.email.strip().lower()
         locale = resolve_locale(addressee.locale, known_locale(addressee.user_id, email))
         planned.append(
             Outgoing(
-                event.id,
-                event.type,
+                event_id,
+                event_type,
                 notification.template,
-                event.data,
+                data,
                 email,
                 addressee.name,
                 locale,
@@ -68,6 +82,18 @@ def _plan(event: Event) -> list[Outgoing]:
             )
         )
     return planned
+
+
+def _plan_deferred(event: Event) -> list[Outgoing]:
+    """The e-mails still due from the original event, logged under its id, in the given order."""
+    deferred = email_deferred_schema.load(event.data)
+    planned = {
+        outgoing.email: outgoing
+        for outgoing in _plan_notification(
+            deferred["event_id"], deferred["event_type"], deferred["event_data"]
+        )
+    }
+    return [planned[email] for email in deferred["recipients"] if email in planned]
 
 
 def _plan_resend(event: Event) -> list[Outgoing]:
@@ -144,43 +170,77 @@ def _record(
     return row
 
 
+def _send(outgoing: Outgoing, rendered: Rendered) -> str | None:
+    """Hand one e-mail to the relay; the reason when it is refused for good, else None."""
+    config = current_app.config
+    sender = config["MAIL_FROM"]
+    msg_id = smtp.message_id(outgoing.event_id, outgoing.email, sender)
+    try:
+        message = smtp.build_message(
+            sender, outgoing.email, outgoing.name, rendered, outgoing.locale, msg_id
+        )
+        smtp.send(config, message)
+    except smtp.RejectedError as exc:
+        log.warning("e-mail of event %s to %s rejected: %s", outgoing.event_id, outgoing.email, exc)
+        return str(exc)
+    return None
+
+
 def deliver(event: Event) -> None:
     """Handler: send each e-mail of `event` not sent yet, then log it as sent.
 
+    Recipients already logged as sent are skipped, so a redelivered event sends nothing twice.
+    When one e-mail fails after others of this attempt went out, the attempt is not thrown away
+    (that would roll their log rows back and send them again on retry): it commits what was
+    done and queues a `mailer.email.deferred` event for the rest, the failed one last, which is
+    retried and parked on its own. A failure before anything went out fails the attempt as usual.
+
     At-least-once window: the SMTP server accepts a message before the consumer's transaction
-    (log row + processed event) commits. A crash, a lost database or a later recipient failing
-    in between rolls the log back, and the redelivered event sends that e-mail again. Nothing
-    can make SMTP and the database commit together, so the copy carries the same Message-ID
-    (derived from event id and recipient): receiving systems and mail clients that dedupe on it
-    show one e-mail.
+    (log row + processed event) commits. A crash or a lost database in between rolls the log
+    back, and the redelivered event sends that e-mail again. Nothing can make SMTP and the
+    database commit together, so the copy carries the same Message-ID (derived from event id
+    and recipient): receiving systems and mail clients that dedupe on it show one e-mail.
     """
-    config = current_app.config
-    sender = config["MAIL_FROM"]
-    for outgoing in _plan(event):
+    planned = _plan(event)
+    progress = False
+    for position, outgoing in enumerate(planned):
         row = _logged(outgoing)
         if row is not None and row.status == SENT:
             continue
-        rendered = _render(outgoing)
-        msg_id = smtp.message_id(outgoing.event_id, outgoing.email, sender)
         try:
-            message = smtp.build_message(
-                sender, outgoing.email, outgoing.name, rendered, outgoing.locale, msg_id
-            )
-            smtp.send(config, message)
-        except smtp.RejectedError as exc:
-            log.warning("e-mail of event %s to %s rejected: %s", event.id, outgoing.email, exc)
-            _record(outgoing, row, FAILED, rendered.subject, str(exc))
-            continue
-        _record(outgoing, row, SENT, rendered.subject)
+            rendered = _render(outgoing)
+            rejection = _send(outgoing, rendered)
+        except Exception as exc:
+            if not progress:
+                raise
+            _defer([*planned[position + 1 :], outgoing], f"{type(exc).__name__}: {exc}")
+            return
+        _record(outgoing, row, FAILED if rejection else SENT, rendered.subject, rejection)
+        progress = True
+
+
+def _defer(remaining: list[Outgoing], error: str) -> None:
+    """Queue the e-mails not sent yet as one `mailer.email.deferred` event (the failed one last)."""
+    failed = remaining[-1]
+    log.warning(
+        "e-mail of event %s to %s failed (%s); it and %d other(s) deferred",
+        failed.event_id,
+        failed.email,
+        error,
+        len(remaining) - 1,
+    )
+    recipients = [outgoing.email for outgoing in remaining]
+    event = email_deferred(failed.event_id, failed.event_type, failed.event_data, recipients, error)
+    add_event(event)
 
 
 def on_park(event: Event, error: str) -> None:
     """After the last attempt: log the event's unsent e-mails as failed, with the error.
 
-    With several recipients, one that the server accepted during a failed attempt is logged
-    failed too: its log row rolled back with that attempt (the at-least-once window again).
+    An attempt fails only before any of its e-mails went out (see `deliver`), so what is logged
+    failed here was not sent, short of the at-least-once window.
     """
-    if event.type not in NOTIFICATIONS and event.type != RESEND_REQUESTED:
+    if event.type not in NOTIFICATIONS and event.type not in _OWN_EVENTS:
         return
     try:
         planned = _plan(event)

@@ -2,12 +2,13 @@
 
 from .catalog import NOTIFICATIONS
 from .delivery import deliver
-from .events import RESEND_REQUESTED
+from .events import EMAIL_DEFERRED, RESEND_REQUESTED
 from .recipients import on_user_changed
 
 HANDLERS: dict = {
     "identity.user.created": [on_user_changed],
     "identity.user.updated": [on_user_changed],
     RESEND_REQUESTED: [deliver],
+    EMAIL_DEFERRED: [deliver],
     **{event_type: [deliver] for event_type in NOTIFICATIONS},
 }

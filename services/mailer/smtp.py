@@ -6,6 +6,7 @@ import hashlib
 import smtplib
 import ssl
 from collections.abc import Mapping
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -27,6 +28,22 @@ def message_id(event_id: str, recipient: str, sender: str) -> str:
     return f"<{digest}@{domain}>"
 
 
+class _EncodedSubject(str):
+    """A non-ASCII subject folded by `email.header.Header`, which breaks lines only between
+    encoded words. The default policy's folder (CPython 3.11) can end a line with the space
+    before an encoded word, and the reader then sees two spaces there.
+
+    Having a `name`, the value is stored and folded as a header object (see `EmailPolicy`)."""
+
+    name = "Subject"
+
+    def fold(self, *, policy) -> str:
+        encoded = Header(str(self), "utf-8", header_name=self.name).encode(
+            linesep=policy.linesep, maxlinelen=policy.max_line_length or 78
+        )
+        return f"{self.name}: {encoded}{policy.linesep}"
+
+
 def build_message(
     sender: str, to_email: str, to_name: str, rendered: Rendered, locale: str, msg_id: str
 ) -> EmailMessage:
@@ -37,7 +54,8 @@ def build_message(
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
-    message["Subject"] = rendered.subject
+    subject = rendered.subject
+    message["Subject"] = subject if subject.isascii() else _EncodedSubject(subject)
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = msg_id
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation auto-replies

@@ -95,3 +95,66 @@ def outbox(app, event_type: str) -> list[Event]:
             .order_by(OutboxEvent.created_at)
         ).all()
         return [Event.from_json(row.payload) for row in rows]
+
+
+PORTAL_URL = "https://portal.example.com/matters/7d1c"
+SHA_CONTRACT = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+SHA_ANNEX = "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752"
+
+
+def matter(**fields) -> dict:
+    return {
+        "id": "7d1c",
+        "kind": "contract",
+        "reference": "C-2026-014",
+        "title": "Supply agreement",
+        "company_id": "c-1",
+        "company_name": "Acme SA",
+        **fields,
+    }
+
+
+def person(email: str, name: str, locale: str | None, **fields) -> dict:
+    """A person as sharing describes one: {user_id, email, name, locale}."""
+    return {"user_id": str(uuid.uuid4()), "email": email, "name": name, "locale": locale, **fields}
+
+
+def sharing_event(event_type: str, **data) -> Event:
+    """A `sharing.*` event as sharing publishes it; `data` completes or overrides the defaults."""
+    defaults = {
+        "sharing.matter.published": lambda: {
+            "portal_url": PORTAL_URL,
+            "shared_with": [
+                person("marie@example.com", "Marie Curie", "fr", **{"as": "requester"})
+            ],
+        },
+        "sharing.collaborator.added": lambda: {
+            "portal_url": PORTAL_URL,
+            "collaborator": person("lena@example.com", "Lena Meier", "en", id="k1", role="signee"),
+        },
+        "sharing.approval.decided": lambda: {
+            "collaborator": person(
+                "pablo@example.com", "Pablo Ruiz", "es", id="k2", role="approver"
+            ),
+            "decision": "rejected",
+            "comment": "Clause 4 must cap the penalties.",
+            "decided_at": "2026-11-29T16:45:00Z",
+            "notify": [person("jean@dupont.example", "Jean Dupont", "fr")],
+        },
+        "sharing.signature.signed": lambda: {
+            "collaborator": person("lena@example.com", "Lena Meier", "en", id="k1", role="signee"),
+            "full_name": "Lena Sophie Meier",
+            "signed_at": "2026-12-01T08:15:00Z",
+            "documents": [
+                {"document_id": "d1", "name": "Supply agreement.pdf", "sha256": SHA_CONTRACT},
+                {"document_id": "d2", "name": "Annex A – prices.pdf", "sha256": SHA_ANNEX},
+            ],
+            "notify": [person("jean@dupont.example", "Jean Dupont", "fr")],
+        },
+    }[event_type]()
+    return Event(
+        type=event_type,
+        subject="7d1c",
+        source="/sharing",
+        data={"matter": matter(), **defaults, **data},
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.policy
 import uuid
 
 import pytest
@@ -11,7 +12,9 @@ from aiosmtpd.controller import Controller
 from services.common.consumer import handle_message
 from services.common.events import Event
 from services.common.testing import free_port
+from services.mailer import smtp
 from services.mailer.models import Email, ProcessedEvent, Recipient, db
+from services.mailer.rendering import Rendered
 
 from .conftest import body, emails, invitation_event, outbox
 
@@ -194,3 +197,24 @@ def test_a_resend_sends_the_same_email_again_as_a_new_log_entry(app, mail):
         assert (again.event_id, again.status, again.locale) == (resend.id, "sent", "fr")
         assert again.event_type == "identity.invitation.sent"
         assert db.session.get(Email, original.id).resend_count == 1
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Se ha compartido con usted un nuevo contrato: C-2026-014 – Supply agreement",
+        "Votre approbation est demandée pour C-2026-014 – Contrat de fourniture d’énergie à Genève",
+        "Dupont & Associés invites you to its client portal",
+        "A plain ASCII subject that is long enough to be folded over two lines by the generator",
+    ],
+)
+def test_a_long_subject_reaches_the_reader_exactly_as_written(subject):
+    rendered = Rendered(subject=subject, text="Bonjour", html="<p>Bonjour</p>")
+    message = smtp.build_message(
+        "Portal <no-reply@portal.local>", "marie@example.com", "Marie", rendered, "fr", "<1@x>"
+    )
+
+    raw = message.as_bytes(policy=email.policy.SMTP)
+
+    assert all(len(line) <= 78 for line in raw.split(b"\r\n\r\n")[0].split(b"\r\n"))
+    assert email.message_from_bytes(raw, policy=email.policy.default)["Subject"] == subject
