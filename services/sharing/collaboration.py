@@ -1,0 +1,180 @@
+"""Use cases on collaborators: the firm adds or removes approvers and signees; they decide.
+
+Collaborators may belong to any company (a counterparty signs too) but must be portal users.
+A decision is final: the collaborator row is locked while deciding, so two clicks make one.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from services.common.models import utcnow
+from services.common.outbox import add_event
+from services.common.problems import ProblemError
+
+from . import audience, events
+from .models import Collaborator, DocumentVersion, Signature, User, db
+from .pagination import paginate
+from .portal_queries import visible_matter
+from .service import company_of, get_matter, notification_recipients
+
+DECIDED = {"approve": "approved", "reject": "rejected"}
+
+
+def list_collaborators(matter_id: str, page: int, page_size: int) -> dict:
+    get_matter(matter_id)
+    query = (
+        sa.select(Collaborator)
+        .options(selectinload(Collaborator.signature))
+        .where(Collaborator.matter_id == matter_id)
+        .order_by(Collaborator.created_at, Collaborator.id)
+    )
+    return paginate(query, page, page_size)
+
+
+def _portal_user(user_id: str) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or user.kind != "portal" or user.disabled:
+        message = f"{user_id} is not an enabled client portal user."
+        raise ProblemError(
+            422,
+            message + " Invite them to the portal first: /api/v1/users.",
+            code="NOT_A_PORTAL_USER",
+            errors={"user_id": [message]},
+        )
+    return user
+
+
+def _exists(role: str) -> ProblemError:
+    return ProblemError(
+        409,
+        f"This person is already a{'n' if role == 'approver' else ''} {role} of this matter.",
+        code="COLLABORATOR_EXISTS",
+    )
+
+
+def add_collaborator(matter_id: str, user_id: str, role: str) -> Collaborator:
+    matter = get_matter(matter_id, lock=True)
+    user = _portal_user(user_id)
+    existing = sa.select(Collaborator.id).where(
+        Collaborator.matter_id == matter.id,
+        Collaborator.user_id == user.id,
+        Collaborator.role == role,
+    )
+    if db.session.scalar(existing):
+        raise _exists(role)
+    collaborator = Collaborator(matter_id=matter.id, user_id=user.id, role=role, status="pending")
+    db.session.add(collaborator)
+    if matter.visible:  # otherwise they are told when the matter is shown
+        collaborator.notified_at = utcnow()
+        db.session.flush()
+        add_event(events.collaborator_added(matter, company_of(matter), collaborator, user))
+    audience.refresh([matter])
+    try:
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise _exists(role) from exc
+    return collaborator
+
+
+def remove_collaborator(matter_id: str, collaborator_id: str) -> None:
+    matter = get_matter(matter_id, lock=True)
+    collaborator = db.session.get(Collaborator, collaborator_id)
+    if collaborator is None or collaborator.matter_id != matter.id:
+        raise ProblemError(
+            404,
+            f"Matter {matter_id} has no collaborator with the id {collaborator_id}.",
+            code="COLLABORATOR_NOT_FOUND",
+        )
+    if collaborator.status != "pending":
+        raise ProblemError(
+            409,
+            f"This {collaborator.role} has already decided ({collaborator.status}); "
+            "a decision stays on record.",
+            code="COLLABORATOR_DECIDED",
+        )
+    db.session.delete(collaborator)
+    audience.refresh([matter])
+    db.session.commit()
+
+
+def _my_pending(matter_id: str, user_id: str, role: str, code: str) -> Collaborator:
+    """My collaboration of `role` on a matter I can see, locked, and still undecided."""
+    visible_matter(matter_id, user_id)
+    collaborator = db.session.scalar(
+        sa.select(Collaborator)
+        .where(
+            Collaborator.matter_id == matter_id,
+            Collaborator.user_id == user_id,
+            Collaborator.role == role,
+        )
+        .with_for_update()
+    )
+    if collaborator is None:
+        raise ProblemError(403, f"You are not asked to act as {role} on this matter.", code=code)
+    if collaborator.status != "pending":
+        raise ProblemError(
+            409,
+            f"You already decided on this matter ({collaborator.status}); a decision is final.",
+            code="DECISION_FINAL",
+        )
+    return collaborator
+
+
+def decide(matter_id: str, user_id: str, decision: str, comment: str | None) -> Collaborator:
+    collaborator = _my_pending(matter_id, user_id, "approver", "NOT_AN_APPROVER")
+    collaborator.status = DECIDED[decision]
+    collaborator.comment = comment or None
+    collaborator.decided_at = utcnow()
+    matter = get_matter(matter_id)
+    _, notify, _ = notification_recipients(matter)
+    user = db.session.get(User, user_id)
+    add_event(events.approval_decided(matter, company_of(matter), collaborator, user, notify))
+    db.session.commit()
+    return collaborator
+
+
+def current_documents(matter_id: str) -> list[dict]:
+    """The latest version of each document of the matter, as documents announced them."""
+    rows = db.session.scalars(
+        sa.select(DocumentVersion)
+        .where(DocumentVersion.matter_id == matter_id)
+        .order_by(DocumentVersion.name, DocumentVersion.document_id)
+    )
+    return [
+        {
+            "document_id": d.document_id,
+            "version_id": d.version_id,
+            "name": d.name,
+            "sha256": d.sha256,
+        }
+        for d in rows
+    ]
+
+
+def sign(
+    matter_id: str, user_id: str, full_name: str, ip_address: str | None, user_agent: str | None
+) -> Collaborator:
+    collaborator = _my_pending(matter_id, user_id, "signee", "NOT_A_SIGNEE")
+    now = utcnow()
+    collaborator.status = "signed"
+    collaborator.decided_at = now
+    collaborator.signature = Signature(
+        full_name=full_name,
+        signed_at=now,
+        ip_address=(ip_address or None) and ip_address[:45],
+        user_agent=(user_agent or None) and user_agent[:500],
+        documents=current_documents(matter_id),
+    )
+    matter = get_matter(matter_id)
+    _, notify, _ = notification_recipients(matter)
+    user = db.session.get(User, user_id)
+    signature = collaborator.signature
+    add_event(
+        events.signature_signed(matter, company_of(matter), collaborator, user, signature, notify)
+    )
+    db.session.commit()
+    return collaborator

@@ -1,0 +1,86 @@
+"""Portal endpoints (`/api/v1/portal/matters...`): what a client contact sees and decides.
+
+A matter outside the caller's audience is a 404 whatever its id: never a 403 that would
+confirm it exists.
+"""
+
+from __future__ import annotations
+
+from flask import request
+from flask_smorest import Blueprint
+
+from services.common.auth import current_caller, portal_required
+
+from . import collaboration, portal_queries
+from .pagination import PageQuerySchema
+from .portal_schemas import (
+    ApprovalSchema,
+    MyCollaborationSchema,
+    PortalMatterDetailSchema,
+    PortalMatterPageSchema,
+    SignatureReceiptSchema,
+    SignSchema,
+)
+
+blp = Blueprint(
+    "portal_matters",
+    __name__,
+    url_prefix="/api/v1/portal/matters",
+    description="Contracts and cases shared with me (client portal)",
+)
+
+
+def client_ip() -> str | None:
+    """First hop of X-Forwarded-For (the gateway adds it), else the peer address."""
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    first = forwarded.split(",")[0].strip()
+    return first or request.remote_addr
+
+
+@blp.get("")
+@portal_required
+@blp.arguments(PageQuerySchema, location="query")
+@blp.response(200, PortalMatterPageSchema)
+def list_matters(query: dict):
+    """The matters shared with me, each with why I see it and its visible milestones."""
+    return portal_queries.matters_for(current_caller().user_id, query["page"], query["page_size"])
+
+
+@blp.get("/<matter_id>")
+@portal_required
+@blp.response(200, PortalMatterDetailSchema)
+def get_matter(matter_id: str):
+    return portal_queries.matter_for(matter_id, current_caller().user_id)
+
+
+@blp.post("/<matter_id>/approval")
+@portal_required
+@blp.arguments(ApprovalSchema)
+@blp.response(200, MyCollaborationSchema)
+def approve_or_reject(data: dict, matter_id: str):
+    """Approve or reject (with a comment) as an approver; the decision is final."""
+    return collaboration.decide(
+        matter_id, current_caller().user_id, data["decision"], data["comment"]
+    )
+
+
+@blp.post("/<matter_id>/signature")
+@portal_required
+@blp.arguments(SignSchema)
+@blp.response(201, SignatureReceiptSchema)
+def sign(data: dict, matter_id: str):
+    """Sign as a signee over the matter's current documents; the signature is final."""
+    signed = collaboration.sign(
+        matter_id,
+        current_caller().user_id,
+        data["full_name"].strip(),
+        client_ip(),
+        request.headers.get("User-Agent"),
+    )
+    signature = signed.signature
+    return {
+        "collaborator_id": signed.id,
+        "full_name": signature.full_name,
+        "signed_at": signature.signed_at,
+        "documents": signature.documents,
+    }

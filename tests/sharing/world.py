@@ -1,0 +1,169 @@
+"""The world around the sharing service in tests: identity's facts arrive as real event envelopes
+through the consumer's entry point, and people call the API with minted tokens."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import Flask
+
+from services.common.consumer import handle_message
+from services.common.events import Event
+from services.common.testing import TokenMinter
+from services.sharing.models import Matter, OutboxEvent, db
+
+STAFF = str(uuid.uuid4())  # a staff member the replica has not heard of: tokens are enough
+
+
+@dataclass
+class Person:
+    id: str
+    name: str
+    email: str
+    companies: dict[str, str] = field(default_factory=dict)  # company id -> role
+
+
+class World:
+    def __init__(self, app: Flask, minter: TokenMinter) -> None:
+        self.app, self.minter = app, minter
+        self.http = app.test_client()
+
+    # identity's facts, delivered the way the consumer receives them
+    def deliver(self, event: Event) -> Event:
+        outcome = handle_message(self.app, event.to_json().encode(), 0)
+        assert outcome.action == "ack", outcome
+        return event
+
+    def company(self, name: str, members_see_each_other: bool = False, id: str | None = None):
+        data = {
+            "id": id or str(uuid.uuid4()),
+            "name": name,
+            "number": "C-" + uuid.uuid4().hex[:6],
+            "tax_id": None,
+            "address": {"line1": "1 Main St", "city": "Springfield"},
+            "contact": {"name": None, "email": None, "phone": None},
+            "extra_info": None,
+            "settings": {"members_see_each_other": members_see_each_other},
+        }
+        kind = "updated" if id else "created"
+        self.deliver(
+            Event(f"identity.company.{kind}", data, subject=data["id"], source="/identity")
+        )
+        return data["id"]
+
+    def user(self, name: str, kind: str = "portal", status: str = "active", id: str | None = None):
+        person = Person(
+            id or str(uuid.uuid4()), name, f"{name.lower()}.{uuid.uuid4().hex[:6]}@ex.com"
+        )
+        self.deliver(
+            Event(
+                f"identity.user.{'updated' if id else 'created'}",
+                {
+                    "id": person.id,
+                    "email": person.email,
+                    "name": name,
+                    "locale": "fr" if kind == "portal" else "en",
+                    "kind": kind,
+                    "role": "agent" if kind == "staff" else None,
+                    "status": status,
+                },
+                subject=person.id,
+                source="/identity",
+            )
+        )
+        return person
+
+    def staff(self, name: str) -> Person:
+        return self.user(name, kind="staff")
+
+    def membership_event(self, person: Person, company_id: str, role: str, active: bool) -> Event:
+        data = {
+            "user_id": person.id,
+            "company_id": company_id,
+            "role": role,
+            "active": active,
+            "user": {"id": person.id, "email": person.email, "name": person.name, "locale": "fr"},
+        }
+        return Event("identity.membership.changed", data, subject=person.id, source="/identity")
+
+    def member(self, person: Person, company_id: str, role: str = "member", active: bool = True):
+        self.deliver(self.membership_event(person, company_id, role, active))
+        if active:
+            person.companies[company_id] = role
+        else:
+            person.companies.pop(company_id, None)
+        return person
+
+    def client(self, name: str, company_id: str, role: str = "member") -> Person:
+        return self.member(self.user(name), company_id, role)
+
+    # callers
+    def as_staff(self, person: Person | None = None) -> dict:
+        return self.minter.headers(kind="staff", role="agent", sub=person.id if person else STAFF)
+
+    def as_portal(self, person: Person, **kwargs) -> dict:
+        companies = [{"id": c, "role": r} for c, r in person.companies.items()]
+        return self.minter.headers(
+            kind="portal",
+            role=None,
+            sub=person.id,
+            email=person.email,
+            companies=companies,
+            **kwargs,
+        )
+
+    def new_matter(self, company_id: str, owner: Person | None = None, **fields) -> dict:
+        body = {
+            "kind": "contract",
+            "reference": "CT-" + uuid.uuid4().hex[:8],
+            "title": "Supply agreement",
+            "company_id": company_id,
+            **fields,
+        }
+        response = self.http.post("/api/v1/matters", json=body, headers=self.as_staff(owner))
+        assert response.status_code == 201, response.json
+        return response.json
+
+    def show(self, matter_id: str, requester: Person, watchers=(), attachments=False, **kw):
+        body = {
+            "requester_id": requester.id,
+            "watcher_ids": [w.id for w in watchers],
+            "attachments_visible_by_default": attachments,
+        }
+        return self.http.put(
+            f"/api/v1/matters/{matter_id}/portal", json=body, headers=self.as_staff(), **kw
+        )
+
+    def portal_matters(self, person: Person) -> list[dict]:
+        response = self.http.get("/api/v1/portal/matters", headers=self.as_portal(person))
+        assert response.status_code == 200, response.json
+        return response.json["items"]
+
+    # what the service wrote
+    def outbox(self, subject: str | None = None, type: str | None = None) -> list[dict]:
+        """Envelopes written to the outbox, oldest first."""
+        with self.app.app_context():
+            query = sa.select(OutboxEvent).order_by(OutboxEvent.created_at)
+            if subject is not None:
+                query = query.where(OutboxEvent.subject == subject)
+            if type is not None:
+                query = query.where(OutboxEvent.event_type == type)
+            return [json.loads(row.payload) for row in db.session.scalars(query)]
+
+    def audience_events(self, matter_id: str) -> list[dict]:
+        return [e["data"] for e in self.outbox(matter_id, "sharing.audience.changed")]
+
+    def latest_audience(self, matter_id: str) -> dict[str, list[str]]:
+        latest = self.audience_events(matter_id)[-1]
+        return {entry["user_id"]: entry["reasons"] for entry in latest["audience"]}
+
+    def counts(self) -> tuple[int, int]:
+        """(matters, outbox rows): what must not move when a request is refused."""
+        with self.app.app_context():
+            return (
+                db.session.scalar(sa.select(sa.func.count()).select_from(Matter)),
+                db.session.scalar(sa.select(sa.func.count()).select_from(OutboxEvent)),
+            )
