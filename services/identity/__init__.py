@@ -1,0 +1,25 @@
+"""Identity service: staff and portal users, client companies and memberships, invitations,
+sign-in (access and refresh tokens) and the signing keys published as JWKS."""
+
+from flask import Flask
+
+from services.common.app import ServiceParts, create_service_app
+from services.common.auth import TokenVerifier
+
+from . import auth_api, companies_api, users_api
+from .config import IdentityConfig
+from .handlers import HANDLERS
+from .keys import KeyRing
+from .models import OutboxEvent, ProcessedEvent, db
+
+
+def create_app(**overrides: object) -> Flask:
+    config = IdentityConfig(**overrides)
+    keys = KeyRing(config.SIGNING_KEY_PEM)
+    # Identity verifies its own tokens from its key table, never over HTTP to itself.
+    verifier = TokenVerifier(config.JWT_ISSUER, config.JWT_AUDIENCE, key_resolver=keys.public_key)
+    parts = ServiceParts(db, OutboxEvent, ProcessedEvent, HANDLERS, verifier=verifier)
+    blueprints = [auth_api.blp, auth_api.jwks_blp, companies_api.blp, users_api.blp]
+    app = create_service_app(__name__, config, parts, blueprints)
+    app.extensions["identity.keys"] = keys
+    return app

@@ -1,0 +1,97 @@
+"""The events identity publishes; this module is their contract (other services consume them)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from services.common.events import Event
+
+from .models import Company, Invitation, Membership, User
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def company_data(company: Company) -> dict:
+    return {
+        "id": company.id,
+        "name": company.name,
+        "number": company.number,
+        "tax_id": company.tax_id,
+        "address": {
+            "line1": company.address_line1,
+            "line2": company.address_line2,
+            "postal_code": company.address_postal_code,
+            "city": company.address_city,
+            "country": company.address_country,
+        },
+        "contact": {
+            "name": company.contact_name,
+            "email": company.contact_email,
+            "phone": company.contact_phone,
+        },
+        "extra_info": company.extra_info,
+        "settings": {"members_see_each_other": company.members_see_each_other},
+    }
+
+
+def user_data(user: User) -> dict:
+    return {
+        "id": user.id,
+        "email": user.email,
+        "name": user.name,
+        "locale": user.locale,
+        "kind": user.kind,
+        "role": user.role,
+        "status": user.status,
+    }
+
+
+def _person(user: User) -> dict:
+    return {"id": user.id, "email": user.email, "name": user.name, "locale": user.locale}
+
+
+def company_created(company: Company) -> Event:
+    return Event("identity.company.created", company_data(company), subject=company.id)
+
+
+def company_updated(company: Company) -> Event:
+    return Event("identity.company.updated", company_data(company), subject=company.id)
+
+
+def user_created(user: User) -> Event:
+    return Event("identity.user.created", user_data(user), subject=user.id)
+
+
+def user_updated(user: User) -> Event:
+    return Event("identity.user.updated", user_data(user), subject=user.id)
+
+
+def membership_changed(membership: Membership, user: User) -> Event:
+    data = {
+        "user_id": membership.user_id,
+        "company_id": membership.company_id,
+        "role": membership.role,
+        "active": membership.active,
+        "user": _person(user),
+    }
+    return Event("identity.membership.changed", data, subject=user.id)
+
+
+def invitation_sent(
+    invitation: Invitation,
+    user: User,
+    accept_url: str,
+    invited_by: User | None,
+    companies: list[Company],
+) -> Event:
+    data = {
+        "invitation_id": invitation.id,
+        "user": _person(user),
+        "accept_url": accept_url,
+        "expires_at": iso(invitation.expires_at),
+        "invited_by": {"id": invited_by.id, "name": invited_by.name} if invited_by else None,
+        "companies": [{"id": c.id, "name": c.name} for c in companies],
+    }
+    return Event("identity.invitation.sent", data, subject=user.id)
