@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import signal
@@ -40,6 +41,10 @@ class MailSink:
         self._controller: Controller | None = None
         self.host = "127.0.0.1"
         self.port = 0
+        # Fault tests hold messages at DATA to kill a client mid-message; a client that goes
+        # away while held never gets its "250", and the message is not kept (as on a real MTA).
+        self._held = threading.Event()
+        self.in_flight = 0
 
     # -- server lifecycle ------------------------------------------------------------------------
     def start(self, host: str = "127.0.0.1", port: int = 8025) -> MailSink:
@@ -103,8 +108,21 @@ class MailSink:
                     raise TimeoutError(f"no matching e-mail within {timeout}s; received: {seen}")
                 self._changed.wait(min(remaining, 0.2))
 
+    def hold(self) -> None:
+        """Stop answering DATA until `release()`: senders wait mid-message."""
+        self._held.set()
+
+    def release(self) -> None:
+        self._held.clear()
+
     # -- aiosmtpd handler hook -------------------------------------------------------------------
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        self.in_flight += 1
+        try:
+            while self._held.is_set():
+                await asyncio.sleep(0.02)  # cancelled by aiosmtpd if the client disconnects
+        finally:
+            self.in_flight -= 1
         # Like aiosmtpd's Message handler: the envelope goes into headers so Bcc stays visible.
         raw = (
             f"X-MailFrom: {envelope.mail_from}\r\n"

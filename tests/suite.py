@@ -1,0 +1,156 @@
+"""The whole suite as real processes (gunicorn per service, one worker each, the gateway), on
+test databases, a throwaway RabbitMQ vhost, SeaweedFS and the in-process SMTP server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+
+from services.common.testing import free_port, wait_until
+from services.topology import SERVICES
+
+BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parents[1]
+ADMIN_EMAIL = "admin@firm.example"
+ADMIN_PASSWORD = "correct horse battery staple"
+
+
+class Suite:
+    def __init__(self, logs: Path, env: dict[str, str]) -> None:
+        self.logs = logs
+        self.ports = {name: free_port() for name in SERVICES}
+        self.gateway_port = free_port()
+        self.env = {
+            **os.environ,
+            **env,
+            **{f"{name.upper()}_URL": self.url(name) for name in SERVICES},
+            "JWKS_URL": self.url("identity") + "/.well-known/jwks.json",
+            "PORTAL_PUBLIC_URL": self.gateway,
+            "PORTAL_ADMIN_EMAIL": ADMIN_EMAIL,
+            "PORTAL_ADMIN_PASSWORD": ADMIN_PASSWORD,
+            "PORTAL_VAR_DIR": str(logs),
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    @property
+    def gateway(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_port}"
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    def _spawn(self, name: str, args: list[str]) -> None:
+        log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the process
+        self.processes[name] = subprocess.Popen(
+            args,
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def _gunicorn(self, name: str, app: str, port: int) -> None:
+        self._spawn(
+            name,
+            [
+                str(BIN / "gunicorn"),
+                "--no-control-socket",
+                "-w",
+                "1",
+                "-k",
+                "gthread",
+                "--threads",
+                "4",
+                "-b",
+                f"127.0.0.1:{port}",
+                app,
+            ],
+        )
+
+    def start_worker(self, service: str) -> None:
+        self._spawn(f"{service}-worker", [sys.executable, "-m", f"services.{service}.worker"])
+
+    def stop_worker(self, service: str, sig: int = signal.SIGTERM) -> None:
+        process = self.processes.pop(f"{service}-worker")
+        process.send_signal(sig)
+        process.wait(timeout=30)
+
+    def start(self) -> None:
+        subprocess.run(
+            [sys.executable, "-m", "services.identity.create_admin"],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        for service in SERVICES:
+            self._gunicorn(service, f"services.{service}:create_app()", self.ports[service])
+            self.start_worker(service)
+        self._gunicorn("gateway", "gateway:create_app()", self.gateway_port)
+        for base in [self.gateway, *(self.url(s) for s in SERVICES)]:
+            wait_until(
+                lambda base=base: self._healthy(base),
+                timeout=60,
+                interval=0.2,
+                message=f"{base}/healthz",
+            )
+
+    def _healthy(self, base: str) -> bool:
+        for name, process in self.processes.items():
+            if process.poll() is not None:
+                log = (self.logs / f"{name}.log").read_text()[-3000:]
+                raise RuntimeError(f"{name} exited with {process.returncode}:\n{log}")
+        try:
+            return requests.get(f"{base}/healthz", timeout=1).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+class Client:
+    """A person using the public API through the gateway."""
+
+    def __init__(self, base: str, token: str | None = None) -> None:
+        self.base = base
+        self.session = requests.Session()
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
+
+    def request(
+        self, method: str, path: str, absolute: bool = False, **kwargs
+    ) -> requests.Response:
+        """`path` is relative to the gateway, or a full URL (a service's admin endpoint) when
+        `absolute`."""
+        kwargs.setdefault("timeout", 15)
+        return self.session.request(method, path if absolute else self.base + path, **kwargs)
+
+    def get(self, path: str, **kwargs) -> requests.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs) -> requests.Response:
+        return self.request("POST", path, **kwargs)
+
+    def patch(self, path: str, **kwargs) -> requests.Response:
+        return self.request("PATCH", path, **kwargs)
+
+    def login(self, email: str, password: str) -> Client:
+        response = self.post("/api/v1/auth/login", json={"email": email, "password": password})
+        assert response.status_code == 200, response.text
+        return Client(self.base, response.json()["access_token"])
