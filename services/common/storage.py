@@ -1,11 +1,33 @@
-"""The object store (MinIO, or SeaweedFS in development): client and readiness check."""
+"""The object store (MinIO, or SeaweedFS in development): streaming put and get with a size
+limit, SHA-256 and type sniffing, deletion, and the readiness check."""
 
 from __future__ import annotations
 
+import codecs
+import contextlib
+import hashlib
+import logging
+import os
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import filetype
+import urllib3
 from flask import Flask
 from minio import Minio
+from minio.error import MinioException, S3Error
 
-from .config import env_bool, env_str
+from .config import env_bool, env_int, env_str
+from .problems import ProblemError
+
+log = logging.getLogger(__name__)
+
+MIB = 1024 * 1024
+DEFAULT_PART_SIZE = 16 * MIB
+SNIFF_BYTES = 8192  # what `filetype` looks at
+STORE_ERRORS = (MinioException, urllib3.exceptions.HTTPError, ConnectionError)
 
 
 def storage_settings() -> dict:
@@ -15,17 +37,35 @@ def storage_settings() -> dict:
         "S3_SECRET_KEY": env_str("S3_SECRET_KEY", "portal-dev-secret"),
         "S3_BUCKET": env_str("S3_BUCKET", "portal-documents"),
         "S3_SECURE": env_bool("S3_SECURE", False),
+        # Multipart part size of streamed uploads: one part is held in memory per upload.
+        "S3_PART_SIZE": env_int("S3_PART_SIZE", DEFAULT_PART_SIZE),
     }
 
 
 def client(app: Flask) -> Minio:
-    """One client per process, made lazily so that it is never shared across a fork."""
-    if "s3" not in app.extensions:
+    """One client per process, made lazily: a client made before a fork (the bucket check at
+    startup under `gunicorn --preload`) is never shared with the children."""
+    made = app.extensions.get("s3")
+    if made is None or made[0] != os.getpid():
         c = app.config
-        app.extensions["s3"] = Minio(
-            c["S3_ENDPOINT"], c["S3_ACCESS_KEY"], c["S3_SECRET_KEY"], secure=c["S3_SECURE"]
+        # minio's own default waits 5 minutes to connect and retries 5 times: a store that is
+        # down would hang readiness checks and requests instead of answering 503.
+        http = urllib3.PoolManager(
+            timeout=urllib3.Timeout(connect=5, read=120),
+            maxsize=10,
+            retries=urllib3.Retry(
+                total=3, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]
+            ),
         )
-    return app.extensions["s3"]
+        s3 = Minio(
+            c["S3_ENDPOINT"],
+            c["S3_ACCESS_KEY"],
+            c["S3_SECRET_KEY"],
+            secure=c["S3_SECURE"],
+            http_client=http,
+        )
+        made = app.extensions["s3"] = (os.getpid(), s3)
+    return made[1]
 
 
 def ensure_bucket(app: Flask) -> None:
@@ -38,3 +78,212 @@ def ping(app: Flask) -> None:
     """Readiness: the store answers and our bucket is there."""
     if not client(app).bucket_exists(app.config["S3_BUCKET"]):
         raise RuntimeError(f"bucket {app.config['S3_BUCKET']} does not exist")
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    key: str
+    size: int
+    sha256: str
+    content_type: str
+
+
+def unavailable() -> ProblemError:
+    return ProblemError(
+        503,
+        "The document store cannot be reached right now; try again in a moment.",
+        code="STORAGE_UNAVAILABLE",
+    )
+
+
+def too_large(max_bytes: int) -> ProblemError:
+    limit = f"{max_bytes / MIB:.1f}".removesuffix(".0")
+    return ProblemError(
+        413,
+        f"The file is larger than the {limit} MB limit; send a smaller file or split it.",
+        code="PAYLOAD_TOO_LARGE",
+        headers={"Connection": "close"},  # the rest of the body is not read
+    )
+
+
+def sniff(head: bytes) -> str:
+    """The content type from the first bytes (never from the client's name or header)."""
+    kind = filetype.guess(head)
+    if kind is not None:
+        return kind.mime
+    if head and b"\x00" not in head:
+        try:  # not final: the sample may end inside a multi-byte character
+            codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        except UnicodeDecodeError:
+            return "application/octet-stream"
+        return "text/plain; charset=utf-8"
+    return "application/octet-stream"
+
+
+def _read_function(source: Any) -> Callable[[int], bytes]:
+    """`read(n)` over a file-like object or an iterator of byte chunks (never more than n)."""
+    if hasattr(source, "read"):
+        return source.read
+    chunks = iter(source)
+    pending = b""
+
+    def read(n: int) -> bytes:
+        nonlocal pending
+        while not pending:
+            pending = next(chunks, None)
+            if pending is None:
+                pending = b""
+                return b""
+        if n < 0:
+            n = len(pending)
+        data, pending = pending[:n], pending[n:]
+        return data
+
+    return read
+
+
+class _Metered:
+    """What minio reads: counted, hashed, and stopped as soon as it passes the limit."""
+
+    def __init__(self, read: Callable[[int], bytes], head: bytes, max_bytes: int) -> None:
+        self._read, self._head, self.max_bytes = read, head, max_bytes
+        self.size = 0
+        self.hash = hashlib.sha256()
+        self.error: BaseException | None = None
+
+    def read(self, n: int = -1) -> bytes:
+        """Up to n bytes, as few short reads as the source allows: minio grows each part by
+        concatenation, which turns quadratic with many small pieces (26 MiB/s at 64 KiB)."""
+        pieces: list[bytes] = []
+        wanted = n
+        try:
+            while wanted != 0:
+                if self._head:
+                    cut = len(self._head) if wanted < 0 else wanted
+                    data, self._head = self._head[:cut], self._head[cut:]
+                else:
+                    data = self._read(wanted)
+                if not data:
+                    break
+                self.size += len(data)
+                if self.size > self.max_bytes:
+                    raise too_large(self.max_bytes)
+                self.hash.update(data)
+                pieces.append(data)
+                if wanted < 0:
+                    break
+                wanted -= len(data)
+        except BaseException as exc:
+            self.error = exc  # the reader's failure, not the store's: passed on unchanged
+            raise
+        return b"".join(pieces)
+
+
+def put_stream(app: Flask, reader: Any, max_bytes: int) -> StoredObject:
+    """Stream `reader` (file-like or iterator of bytes) to a new object under a generated key.
+
+    One part (S3_PART_SIZE) at a time is in memory, nothing on local disk. Past `max_bytes`
+    the upload stops with a 413 problem and nothing stays in the bucket: minio aborts its
+    multipart upload when reading fails, and a single-part upload is only sent once read.
+    """
+    read = _read_function(reader)
+    head = b""
+    while len(head) < SNIFF_BYTES and len(head) <= max_bytes:
+        chunk = read(SNIFF_BYTES - len(head))
+        if not chunk:
+            break
+        head += chunk
+    content_type = sniff(head)
+    body = _Metered(read, head, max_bytes)
+    key = str(uuid.uuid4())
+    try:
+        client(app).put_object(
+            app.config["S3_BUCKET"],
+            key,
+            body,
+            length=-1,
+            part_size=app.config.get("S3_PART_SIZE", DEFAULT_PART_SIZE),
+            content_type=content_type,
+            # In parallel mode minio leaves its upload threads running after a failed read
+            # and aborts while parts are still in flight; one part at a time avoids both.
+            num_parallel_uploads=1,
+        )
+    except STORE_ERRORS as exc:
+        if body.error is not None:
+            raise
+        log.exception("upload to the object store failed")
+        _remove_leftovers(app, key)  # e.g. completed, but the answer was lost
+        raise unavailable() from exc
+    except BaseException as exc:
+        # minio aborts its multipart upload on an Exception only; not on SystemExit (a worker
+        # timed out) or KeyboardInterrupt.
+        if not isinstance(exc, Exception):
+            _remove_leftovers(app, key)
+        raise
+    return StoredObject(key, body.size, body.hash.hexdigest(), content_type)
+
+
+def _remove_leftovers(app: Flask, key: str) -> None:
+    """Best effort: abort unfinished multipart uploads of `key` and delete the object."""
+    s3, bucket = client(app), app.config["S3_BUCKET"]
+    try:
+        for upload in s3._list_multipart_uploads(bucket, prefix=key).uploads:  # no public API
+            if upload.object_name == key:
+                s3._abort_multipart_upload(bucket, key, upload.upload_id)
+        s3.remove_object(bucket, key)
+    except Exception:
+        log.exception("could not clean up object %s after a failed upload", key)
+
+
+@contextlib.contextmanager
+def deleted_on_error(app: Flask, key: str) -> Iterator[None]:
+    """Delete the object `key` if the block fails (e.g. the database write after the upload)."""
+    try:
+        yield
+    except BaseException:
+        try:
+            delete(app, key)
+        except Exception:
+            log.exception("could not delete orphan object %s", key)
+        raise
+
+
+class ObjectStream:
+    """The chunks of one stored object; the connection goes back to the pool when iteration
+    ends or when the WSGI server closes the response (client gone), whichever comes first."""
+
+    def __init__(self, response: Any, chunk: int) -> None:
+        self._response, self._chunk = response, chunk
+        self._closed = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            yield from self._response.stream(self._chunk)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._response.close()
+            self._response.release_conn()
+
+
+def open_stream(app: Flask, key: str, chunk: int = 256 * 1024) -> Iterable[bytes]:
+    """Open `key` now (so that a missing object or a down store fails before any byte is
+    sent) and return its chunks; the response closing releases the connection."""
+    try:
+        response = client(app).get_object(app.config["S3_BUCKET"], key)
+    except S3Error as exc:
+        if exc.code == "NoSuchKey":
+            raise  # a version without its object is a bug, not an outage
+        log.exception("could not open object %s", key)
+        raise unavailable() from exc
+    except STORE_ERRORS as exc:
+        log.exception("could not open object %s", key)
+        raise unavailable() from exc
+    return ObjectStream(response, chunk)
+
+
+def delete(app: Flask, key: str) -> None:
+    client(app).remove_object(app.config["S3_BUCKET"], key)

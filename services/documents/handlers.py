@@ -1,3 +1,81 @@
-"""Events the documents service consumes: event type -> handlers (this also makes the bindings)."""
+"""Events the documents service consumes: event type -> handlers (this also makes the bindings).
 
-HANDLERS: dict = {}
+Handlers run inside the consumer's transaction (`handle_message`) and never commit.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import marshmallow as ma
+import sqlalchemy as sa
+from marshmallow import fields
+
+from services.common.events import Event
+
+from .models import AudienceMember, Matter, db
+
+log = logging.getLogger(__name__)
+
+
+class _AudienceEntry(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    user_id = fields.String(required=True)
+    reasons = fields.List(fields.String(), load_default=list)
+
+
+class AudienceChangedData(ma.Schema):
+    """What this service reads of `sharing.audience.changed` (sharing owns the full contract)."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    matter_id = fields.String(required=True)
+    company_id = fields.String(required=True)
+    visible = fields.Boolean(required=True)
+    attachments_visible_by_default = fields.Boolean(load_default=False)
+    version = fields.Integer(required=True)
+    audience = fields.List(fields.Nested(_AudienceEntry), load_default=list)
+
+
+AUDIENCE_CHANGED = AudienceChangedData()
+
+
+def replace_audience(event: Event) -> None:
+    """The event carries the whole audience: it replaces the replica, unless it is older."""
+    data = AUDIENCE_CHANGED.load(event.data)
+    matter = db.session.scalars(
+        sa.select(Matter).where(Matter.matter_id == data["matter_id"]).with_for_update()
+    ).first()
+    if matter is not None and data["version"] < matter.version:
+        log.info(
+            "audience of matter %s: version %s ignored, %s already applied",
+            matter.matter_id,
+            data["version"],
+            matter.version,
+        )
+        return
+    if matter is None:
+        matter = Matter(matter_id=data["matter_id"])
+        db.session.add(matter)
+    matter.company_id = data["company_id"]
+    matter.visible = data["visible"]
+    matter.attachments_visible_by_default = data["attachments_visible_by_default"]
+    matter.version = data["version"]
+    db.session.flush()
+    db.session.execute(
+        sa.delete(AudienceMember).where(AudienceMember.matter_id == matter.matter_id)
+    )
+    reasons: dict[str, list[str]] = {}
+    for entry in data["audience"]:  # one row per person, whatever sharing repeated
+        merged = reasons.setdefault(entry["user_id"], [])
+        merged.extend(r for r in entry["reasons"] if r not in merged)
+    db.session.add_all(
+        AudienceMember(matter_id=matter.matter_id, user_id=user_id, reasons=why)
+        for user_id, why in reasons.items()
+    )
+
+
+HANDLERS: dict = {"sharing.audience.changed": [replace_audience]}

@@ -1,0 +1,65 @@
+"""The HTTP side of file transfer: the upload form from the request stream, and downloads
+streamed from the store with safe headers."""
+
+from __future__ import annotations
+
+import unicodedata
+from urllib.parse import quote
+
+from flask import Flask, Response, request
+
+from services.common import storage
+from services.common.problems import ProblemError
+
+from .models import Version
+from .uploads import FORM_OVERHEAD, UploadForm
+
+
+def upload_doc(**fields: str) -> dict:
+    """The OpenAPI request body of an upload: `fields` (name -> description), then `file`."""
+    properties = {name: {"type": "string", "description": text} for name, text in fields.items()}
+    properties["file"] = {"type": "string", "format": "binary", "description": "The last part"}
+    schema = {"type": "object", "required": ["file"], "properties": properties}
+    return {
+        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
+    }
+
+
+def upload_form(app: Flask) -> UploadForm:
+    """The request's multipart body, read as it streams in; 413 at once on a Content-Length
+    that cannot fit, before any byte is read."""
+    limit = app.config["MAX_UPLOAD_BYTES"]
+    if request.content_length is not None and request.content_length > limit + FORM_OVERHEAD:
+        raise storage.too_large(limit)
+    boundary = request.mimetype_params.get("boundary", "")
+    if request.mimetype != "multipart/form-data" or not boundary or not boundary.isascii():
+        raise ProblemError(
+            400,
+            "Send the upload as multipart/form-data: the fields folder_id and name (optional), "
+            "then the 'file' part.",
+            code="MULTIPART_REQUIRED",
+        )
+    request.max_content_length = limit + FORM_OVERHEAD  # the JSON endpoints keep their limit
+    return UploadForm(request.stream, boundary.encode("ascii"))
+
+
+def content_disposition(kind: str, name: str) -> str:
+    """RFC 6266: an ASCII fallback for old clients, the exact name in `filename*`."""
+    fallback = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    fallback = "".join(c if c.isprintable() and c not in '"\\%;' else "_" for c in fallback)
+    return f"{kind}; filename=\"{fallback or 'document'}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def file_response(app: Flask, version: Version, name: str, *, inline: bool) -> Response:
+    """The version's bytes streamed from the store, typed as sniffed at upload."""
+    body = storage.open_stream(app, version.object_key)
+    response = Response(body, content_type=version.content_type, direct_passthrough=True)
+    response.content_length = version.size
+    response.headers["Content-Disposition"] = content_disposition(
+        "inline" if inline else "attachment", name
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    if inline:
+        response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
