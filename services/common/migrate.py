@@ -42,6 +42,10 @@ def run_env() -> None:
     metadata = importlib.import_module(f"services.{service}.models").db.metadata
     engine = sa.create_engine(context.config.get_main_option("sqlalchemy.url"), poolclass=NullPool)
     with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            # Two replicas starting together must not both run the same migration.
+            connection.execute(sa.text("SELECT pg_advisory_lock(hashtext(:s))"), {"s": service})
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=metadata,
