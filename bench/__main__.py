@@ -1,0 +1,27 @@
+"""`python -m bench NAME [options]`: run one benchmark; without a name, list them."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+# name -> (module with a main(argv) -> exit code, what it measures). One line per benchmark.
+BENCHMARKS: dict[str, tuple[str, str]] = {
+    "gateway": ("bench.gateway_overhead", "a GET direct vs through the gateway: req/s, p50, p99"),
+}
+
+
+def main(argv: list[str]) -> int:
+    if argv and argv[0] in BENCHMARKS:
+        return importlib.import_module(BENCHMARKS[argv[0]][0]).main(argv[1:])
+    unknown = bool(argv) and argv[0] not in ("-h", "--help")
+    if unknown:
+        print(f"unknown benchmark: {argv[0]}", file=sys.stderr)
+    print("usage: python -m bench NAME [options]    (python -m bench NAME --help)\n\nbenchmarks:")
+    for name, (_, what) in BENCHMARKS.items():
+        print(f"  {name:<12} {what}")
+    return 2 if unknown else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

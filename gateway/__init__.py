@@ -1,0 +1,54 @@
+"""The API gateway: one public entry point routing /api/v1 to the services that own each path."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from gateway import health
+from gateway.config import Settings, load_settings
+from gateway.observe import SERVICE_KEY, Observed
+from gateway.openapi import MergedOpenAPI
+from gateway.proxy import forward
+from gateway.routes import RouteTable
+from services.common.observability import metrics_response
+from services.common.problems import problem
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """The gateway's WSGI app; serve with gunicorn 'gateway:create_app()'.
+
+    Routed paths go straight to the proxy; Flask serves the gateway's own endpoints and the
+    404 of paths no service owns.
+    """
+    settings = settings or load_settings()
+    routes = RouteTable()
+    openapi = MergedOpenAPI(settings, routes)
+    # No static folder: every path outside the gateway's own endpoints belongs to a service.
+    app = Flask(__name__, static_folder=None)
+    app.add_url_rule("/healthz", "healthz", health.healthz)
+    app.add_url_rule("/readyz", "readyz", lambda: health.readyz(settings))
+    app.add_url_rule("/metrics", "metrics", metrics_response)
+    app.add_url_rule("/openapi.json", "openapi", openapi.response)
+
+    @app.errorhandler(404)
+    def no_route(_: HTTPException) -> Response:
+        return problem(404, f"No API at {request.path}.", code="ROUTE_NOT_FOUND")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        return problem(error.code or 500, error.description)
+
+    own_endpoints = app.wsgi_app
+
+    def dispatch(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        service = routes.match(environ.get("PATH_INFO", ""))
+        if service is None:
+            return own_endpoints(environ, start_response)
+        environ[SERVICE_KEY] = service
+        return forward(environ, start_response, service, settings)
+
+    app.wsgi_app = Observed(dispatch, access_log=settings.access_log)
+    return app

@@ -1,0 +1,38 @@
+"""Gateway settings, read once from the environment with the suite's one config loader."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from gateway.routes import SERVICES
+from services.common.config import env_bool, env_float, env_int, service_url
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the gateway reads from the environment; tests may build one directly."""
+
+    upstreams: dict[str, str] = field(default_factory=dict)
+    connect_timeout: float = 2.0
+    read_timeout: float = 60.0
+    pool_maxsize: int = 32
+    health_timeout: float = 1.0
+    openapi_timeout: float = 2.0
+    openapi_ttl: float = 30.0
+    access_log: bool = True
+
+
+def load_settings() -> Settings:
+    """Settings from `<SERVICE>_URL` and the `GATEWAY_*` variables."""
+    return Settings(
+        # Trailing slashes would double up with the absolute paths the gateway forwards.
+        upstreams={name: service_url(name).rstrip("/") for name in SERVICES},
+        connect_timeout=env_float("GATEWAY_CONNECT_TIMEOUT", 2.0),
+        read_timeout=env_float("GATEWAY_READ_TIMEOUT", 60.0),
+        # At least the number of gunicorn threads, so that no request waits for a connection.
+        pool_maxsize=env_int("GATEWAY_POOL_MAXSIZE", 32),
+        health_timeout=env_float("GATEWAY_HEALTH_TIMEOUT", 1.0),
+        openapi_timeout=env_float("GATEWAY_OPENAPI_TIMEOUT", 2.0),
+        openapi_ttl=env_float("GATEWAY_OPENAPI_TTL", 30.0),
+        access_log=env_bool("GATEWAY_ACCESS_LOG", True),
+    )

@@ -1,0 +1,42 @@
+"""Liveness and readiness: /healthz says the gateway runs, /readyz that every service answers."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from flask import Response, jsonify
+from urllib3.exceptions import HTTPError
+
+from gateway.config import Settings
+from gateway.upstream import get_json
+from services.common.problems import problem
+
+
+def healthz() -> Response:
+    """Alive: the gateway answers, whatever the state of the services."""
+    return jsonify(status="ok")
+
+
+def readyz(settings: Settings) -> Response:
+    """Ready when every service's /healthz answers 200 within the health timeout."""
+    names = list(settings.upstreams)
+    # In parallel: the probe then takes one timeout at worst, not one per service.
+    with ThreadPoolExecutor(max_workers=len(names)) as executor:
+        results = list(executor.map(lambda name: _check(name, settings), names))
+    down = {name: [why] for name, why in zip(names, results, strict=True) if why}
+    if down:
+        return problem(
+            503, f"Services not ready: {', '.join(down)}.", code="SERVICES_UNAVAILABLE", errors=down
+        )
+    return jsonify(status="ready", services=dict.fromkeys(names, "up"))
+
+
+def _check(name: str, settings: Settings) -> str | None:
+    """None when the service is up, else why it is not."""
+    try:
+        status, _ = get_json(
+            settings.upstreams[name], "/healthz", settings, settings.health_timeout
+        )
+    except HTTPError as error:
+        return f"unreachable ({error.__class__.__name__})"
+    return None if status == 200 else f"answered {status}"

@@ -1,0 +1,171 @@
+"""The streaming reverse proxy: request and response bodies flow through in chunks, never whole."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+
+from flask import Response
+from urllib3 import BaseHTTPResponse
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    HTTPError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+)
+from werkzeug.wsgi import get_input_stream
+
+from gateway.config import Settings
+from gateway.upstream import BLOCKSIZE, pool_for
+from services.common.problems import problem
+
+HOP_BY_HOP = frozenset(
+    (
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        # The gateway's server already answered `100 Continue` to the client itself.
+        "expect",
+    )
+)
+# Set by the gateway itself, never taken from the client or the service.
+_OWN_HEADERS = frozenset(("host", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"))
+_SKIP_RESPONSE = HOP_BY_HOP | {"x-request-id"}
+# Safe to send twice when a pooled keep-alive connection turns out to be closed by the service.
+_RETRYABLE = frozenset(("GET", "HEAD", "OPTIONS"))
+
+
+def forward(
+    environ: dict, start_response: Callable, service: str, settings: Settings
+) -> Iterable[bytes]:
+    """WSGI: send the request to `service` and stream its answer back.
+
+    Plain WSGI rather than a Flask view: Flask's request context and response object cost more
+    per request than everything else the gateway does besides the upstream call itself.
+    """
+    pool, prefix = pool_for(settings.upstreams[service], settings)
+    headers = _request_headers(environ)
+    body = None
+    chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+    length = environ.get("CONTENT_LENGTH")
+    # What Flask's request.stream is: bounded by Content-Length, or the server's chunked reader.
+    if chunked:
+        body = get_input_stream(environ)
+    elif length:
+        # The stream goes as-is under the client's length: never both length and chunked.
+        headers["Content-Length"] = length
+        body = get_input_stream(environ) if length != "0" else None
+    target = prefix + _raw_target(environ)
+    method = environ["REQUEST_METHOD"]
+    attempts = 2 if body is None and method in _RETRYABLE else 1
+    for attempt in range(attempts):
+        try:
+            upstream = pool.urlopen(
+                method,
+                target,
+                body=body,
+                headers=headers,
+                chunked=chunked,
+                preload_content=False,
+                decode_content=False,
+                redirect=False,
+                assert_same_host=False,
+            )
+            break
+        except NewConnectionError:
+            failure = _failure(service, 503, "refused the connection")
+        except (ConnectTimeoutError, ReadTimeoutError):
+            failure = _timeout(service, settings)
+        except ProtocolError as error:
+            # urllib3 reports a send that timed out as an aborted connection.
+            if isinstance(error.args[-1], TimeoutError):
+                failure = _timeout(service, settings)
+            elif attempt + 1 == attempts:
+                failure = _failure(service, 502, "closed the connection without an answer")
+            else:
+                continue
+        except HTTPError as error:
+            failure = _failure(service, 502, f"failed: {error.__class__.__name__}")
+        return failure(environ, start_response)
+    return _respond(upstream, method, start_response)
+
+
+def _request_headers(environ: dict) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    connection_tokens = _tokens(environ.get("HTTP_CONNECTION", ""))
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            name = key[5:].replace("_", "-").lower()
+            if name in HOP_BY_HOP or name in _OWN_HEADERS or name in connection_tokens:
+                continue
+            headers[name] = value
+    if "CONTENT_TYPE" in environ:
+        headers["content-type"] = environ["CONTENT_TYPE"]
+    client = environ.get("REMOTE_ADDR", "")
+    previous = environ.get("HTTP_X_FORWARDED_FOR")
+    headers["x-forwarded-for"] = f"{previous}, {client}" if previous else client
+    headers["x-forwarded-proto"] = environ["wsgi.url_scheme"]
+    if "HTTP_HOST" in environ:
+        headers["x-forwarded-host"] = environ["HTTP_HOST"]
+    return headers
+
+
+def _raw_target(environ: dict) -> str:
+    # The raw target keeps percent-encoding (an escaped `/` in an id) exactly as the client sent.
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw and raw.startswith("/"):
+        return raw
+    query = environ.get("QUERY_STRING")
+    path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+    return f"{path}?{query}" if query else path
+
+
+def _tokens(value: str) -> frozenset[str]:
+    return frozenset(t.strip().lower() for t in value.split(",")) if value else frozenset()
+
+
+def _respond(upstream: BaseHTTPResponse, method: str, start_response: Callable) -> Iterable[bytes]:
+    skip = _SKIP_RESPONSE | _tokens(upstream.headers.get("connection", ""))
+    headers = [(k, v) for k, v in upstream.headers.items() if k.lower() not in skip]
+    status = upstream.status
+    start_response(f"{status} {upstream.reason or 'Unknown'}", headers)
+    if method == "HEAD" or status in (204, 304) or status < 200:
+        # No body will be iterated, so nothing else would hand the connection back.
+        upstream.release_conn()
+        return []
+    return _Body(upstream)
+
+
+class _Body:
+    """The upstream body as a WSGI iterable whose close() always returns the connection."""
+
+    __slots__ = ("upstream", "done")
+
+    def __init__(self, upstream: BaseHTTPResponse) -> None:
+        self.upstream = upstream
+        self.done = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self.upstream.stream(BLOCKSIZE, decode_content=False)
+        self.done = True
+
+    def close(self) -> None:
+        if not self.done:
+            # Unread bytes would corrupt the next request on this connection: drop it instead.
+            self.upstream.close()
+        self.upstream.release_conn()
+
+
+def _timeout(service: str, settings: Settings) -> Response:
+    return _failure(service, 504, f"did not answer within {settings.read_timeout:g} s")
+
+
+def _failure(service: str, status: int, what: str) -> Response:
+    code = {502: "BAD_GATEWAY", 503: "SERVICE_UNAVAILABLE", 504: "GATEWAY_TIMEOUT"}[status]
+    return problem(status, f"The {service} service {what}; try again shortly.", code=code)
