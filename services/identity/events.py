@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from services.common.events import Event
+from services.common.events import Event, iso
 
 from .models import Company, Invitation, Membership, User
-
-
-def iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def company_data(company: Company) -> dict:
@@ -70,7 +64,7 @@ def user_updated(user: User) -> Event:
 
 def membership_changed(membership: Membership, user: User) -> Event:
     data = {
-        "user_id": membership.user_id,
+        "user_id": user.id,  # membership.user_id is not set before the flush
         "company_id": membership.company_id,
         "role": membership.role,
         "active": membership.active,

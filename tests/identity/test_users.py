@@ -51,6 +51,10 @@ def test_create_portal_user_with_membership(app, client, agent):
         "role": None,
         "status": "invited",
     }
+    joined = next(e for e in events if e["type"] == "identity.membership.changed")
+    assert joined["subject"] == user["id"]
+    assert joined["data"]["user_id"] == user["id"]
+    assert (joined["data"]["company_id"], joined["data"]["role"]) == (company_id, "primary")
 
 
 def test_duplicate_email_in_another_case_is_409_and_writes_nothing(app, client, agent):
