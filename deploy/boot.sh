@@ -45,5 +45,7 @@ else
   set -- "services.$SERVICE:create_app()"
 fi
 # --no-control-socket: gunicorn 27 instances sharing a host would otherwise fight over one socket.
+# gthread: keep-alive with the gateway, and a long upload holds a thread, not a whole process.
 exec gunicorn --no-control-socket --bind "0.0.0.0:$port" --workers "${WEB_CONCURRENCY:-2}" \
+  --worker-class gthread --threads "${WEB_THREADS:-4}" \
   --graceful-timeout "${GRACEFUL_TIMEOUT:-20}" "$@"

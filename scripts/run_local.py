@@ -192,13 +192,24 @@ class Suite:
                 self.wait_for(what, port)
         self.run_step("migrate", [sys.executable, "-m", "services.common.migrate", *SERVICES])
         self.run_step("create-admin", [sys.executable, "-m", "services.identity.create_admin"])
-        gunicorn = [BIN / "gunicorn", "--no-control-socket", "--graceful-timeout", "10", "-w", "2"]
+        # gthread: keep-alive with the gateway, and a long upload holds a thread, not a process
+        # that the sync worker's timeout would kill.
+        gunicorn = [
+            BIN / "gunicorn",
+            "--no-control-socket",
+            "--graceful-timeout",
+            "10",
+            "-w",
+            "2",
+            "-k",
+            "gthread",
+        ]
         for name in SERVICES:
             bind = f"{HOST}:{SERVICE_PORTS[name]}"
             app = f"services.{name}:create_app()"
-            self.spawn(name, [*gunicorn, "-b", bind, app], metrics_env(name))
+            self.spawn(name, [*gunicorn, "--threads", "4", "-b", bind, app], metrics_env(name))
             self.spawn(f"{name}-worker", [sys.executable, "-m", f"services.{name}.worker"])
-        gateway = [*gunicorn, "-k", "gthread", "--threads", "8", "gateway:create_app()"]
+        gateway = [*gunicorn, "--threads", "8", "gateway:create_app()"]
         bind = f"{HOST}:{SERVICE_PORTS['gateway']}"
         self.spawn("gateway", [*gateway, "-b", bind], metrics_env("gateway"))
         for name, port in SERVICE_PORTS.items():

@@ -19,6 +19,7 @@ def suite(tmp_path_factory, new_database, amqp_url, s3_server, smtp_server):
         RETRY_DELAYS="0.5,1,1,2,2",
         RELAY_IDLE_SECONDS="0.05",
         RECONNECT_MAX_SECONDS="2",
+        DOCUMENTS_MAX_UPLOAD_BYTES=str(8 * 2**20),
     )
     running = Suite(tmp_path_factory.mktemp("suite"), env)
     try:

@@ -150,6 +150,12 @@ class Client:
     def patch(self, path: str, **kwargs) -> requests.Response:
         return self.request("PATCH", path, **kwargs)
 
+    def put(self, path: str, **kwargs) -> requests.Response:
+        return self.request("PUT", path, **kwargs)
+
+    def delete(self, path: str, **kwargs) -> requests.Response:
+        return self.request("DELETE", path, **kwargs)
+
     def login(self, email: str, password: str) -> Client:
         response = self.post("/api/v1/auth/login", json={"email": email, "password": password})
         assert response.status_code == 200, response.text

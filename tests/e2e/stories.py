@@ -55,3 +55,21 @@ def invitation_token(message: EmailMessage) -> str:
     match = re.search(r"token=([A-Za-z0-9_\-]+)", text_of(message))
     assert match, "the invitation e-mail carries no link with a token"
     return match.group(1)
+
+
+def activate(suite, smtp_server, staff: Client, contact: dict, password: str) -> Client:
+    """Invite a contact, accept the e-mailed invitation, sign in: the contact's own client."""
+    invite(staff, contact)
+    from services.common.testing import wait_until
+
+    (mail,) = wait_until(
+        lambda: mails_to(smtp_server, contact["email"]),
+        timeout=30,
+        message=f"the invitation to {contact['email']}",
+    )
+    accepted = Client(suite.gateway).post(
+        "/api/v1/auth/invitations/accept",
+        json={"token": invitation_token(mail), "password": password},
+    )
+    assert accepted.status_code == 200, accepted.text
+    return Client(suite.gateway).login(contact["email"], password)
