@@ -18,7 +18,7 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("/portal/matters", "sharing"),
     ("/matters/*/documents", "documents"),
     ("/matters/*/document-shares", "documents"),
-    # Not in the first table: the documents service keeps a matter's folders here.
+    # A matter's attachments and their folders belong to documents, the rest of it to sharing.
     ("/matters/*/folders", "documents"),
     ("/documents", "documents"),
     ("/portal/matters/*/documents", "documents"),

@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from . import broker
 from .auth import TokenVerifier
 from .observability import configure_logging, install_request_tracking, metrics_response
-from .problems import ProblemError, problem
+from .problems import VALIDATION_DETAIL, ProblemError, problem
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ class ProblemApi(Api):
             if "_schema" in errors and not any(k != "_schema" for k in errors):
                 detail = "; ".join(str(m) for m in errors["_schema"])
             else:
-                detail = "Some fields are not valid; see 'errors' for what to fix."
+                detail = VALIDATION_DETAIL
             return problem(422, detail, code="VALIDATION_FAILED", errors=errors)
         if error.code == 400 and "messages" in data:
             return problem(

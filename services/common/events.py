@@ -14,6 +14,11 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def iso(moment: datetime) -> str:
+    """A timestamp as event data carries it: ISO 8601 UTC to the second, "2026-05-01T09:30:00Z"."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
 def current_request_id() -> str | None:
     return g.get("request_id") if has_request_context() else None
 
@@ -29,6 +34,12 @@ class Event:
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
     time: str = field(default_factory=_now)
     correlationid: str | None = field(default_factory=current_request_id)
+
+    @property
+    def occurred_at(self) -> datetime:
+        """`time` as a zone-aware datetime (a time sent without a zone is taken as UTC)."""
+        moment = datetime.fromisoformat(self.time)
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
     def to_envelope(self) -> dict:
         envelope = {

@@ -1,4 +1,5 @@
-"""Tables every service has in its own database: the outbox and the processed-event record.
+"""Tables every service has in its own database (the outbox and the processed-event record),
+and the timestamp column type every table uses.
 
 A service declares them on its own metadata: `class OutboxEvent(OutboxMixin, db.Model)`.
 """
@@ -22,6 +23,18 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+class UTCDateTime(sa.TypeDecorator):
+    """A zone-aware UTC timestamp on every backend (SQLite hands them back without a zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
 class OutboxMixin:
     """An event waiting to be published, written in the same transaction as the change."""
 
@@ -31,8 +44,8 @@ class OutboxMixin:
     event_type: Mapped[str] = mapped_column(sa.String(200))
     subject: Mapped[str | None] = mapped_column(sa.String(200))
     payload: Mapped[str] = mapped_column(sa.Text)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    published_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @declared_attr.directive
     def __table_args__(cls) -> tuple:  # noqa: N805
@@ -61,4 +74,4 @@ class ProcessedEventMixin:
 
     event_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     event_type: Mapped[str] = mapped_column(sa.String(200))
-    processed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    processed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

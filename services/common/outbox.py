@@ -124,9 +124,5 @@ def backlog(app: Flask) -> dict:
             model.published_at.is_(None)
         )
     ).one()
-    age = None
-    if oldest is not None:
-        if oldest.tzinfo is None:  # SQLite drops the zone
-            oldest = oldest.replace(tzinfo=utcnow().tzinfo)
-        age = round((utcnow() - oldest).total_seconds(), 3)
+    age = None if oldest is None else round((utcnow() - oldest).total_seconds(), 3)
     return {"pending": count, "oldest_pending_age_seconds": age}

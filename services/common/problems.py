@@ -7,6 +7,7 @@ from http import HTTPStatus
 from flask import Response, json
 
 PROBLEM_MIME = "application/problem+json"
+VALIDATION_DETAIL = "Some fields are not valid; see 'errors' for what to fix."
 
 
 def problem(
@@ -58,3 +59,13 @@ class ProblemError(Exception):
         return problem(
             self.status, self.detail, code=self.code, errors=self.errors, headers=self.headers
         )
+
+
+def field_error(field: str, message: str | dict) -> ProblemError:
+    """422 shaped like a schema validation error, for rules a schema cannot check."""
+    return ProblemError(
+        422,
+        VALIDATION_DETAIL,
+        code="VALIDATION_FAILED",
+        errors={field: message if isinstance(message, dict) else [message]},
+    )

@@ -3,6 +3,7 @@ a SeaweedFS S3 server and an in-process SMTP server. Loaded by tests/conftest.py
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -55,14 +56,23 @@ def rabbitmqctl(*args: str) -> None:
     subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
 
 
+@contextlib.contextmanager
+def throwaway_vhost(suffix: str = "") -> Iterator[str]:
+    """The URL of a new RabbitMQ vhost of this test run, deleted on exit."""
+    vhost = f"portal-test-{RUN_ID}{suffix}"
+    rabbitmqctl("add_vhost", vhost)
+    rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    try:
+        yield f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+    finally:
+        rabbitmqctl("delete_vhost", vhost)
+
+
 @pytest.fixture(scope="session")
 def amqp_url() -> Iterator[str]:
     """A throwaway vhost for this test run, deleted at the end."""
-    vhost = f"portal-test-{RUN_ID}"
-    rabbitmqctl("add_vhost", vhost)
-    rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
-    yield f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
-    rabbitmqctl("delete_vhost", vhost)
+    with throwaway_vhost() as url:
+        yield url
 
 
 def _pg_admin(sql: str) -> None:

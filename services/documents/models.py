@@ -9,7 +9,13 @@ import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.common.models import OutboxMixin, ProcessedEventMixin, new_id, utcnow
+from services.common.models import (
+    OutboxMixin,
+    ProcessedEventMixin,
+    UTCDateTime,
+    new_id,
+    utcnow,
+)
 
 db = SQLAlchemy()
 
@@ -32,9 +38,7 @@ class Matter(db.Model):
     visible: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     attachments_visible_by_default: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     version: Mapped[int] = mapped_column(sa.BigInteger, default=0)
-    updated_at: Mapped[datetime] = mapped_column(
-        sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class AudienceMember(db.Model):
@@ -60,7 +64,7 @@ class Folder(db.Model):
     name: Mapped[str] = mapped_column(sa.String(255))
     # True or False: shown or hidden in the portal, with everything inside; None: as its parent.
     portal_visible: Mapped[bool | None] = mapped_column(sa.Boolean)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Document(db.Model):
@@ -79,7 +83,7 @@ class Document(db.Model):
     # Not a foreign key: documents and versions would reference each other.
     current_version_id: Mapped[str | None] = mapped_column(sa.String(36))
     created_by: Mapped[str] = mapped_column(sa.String(36))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Version(db.Model):
@@ -96,4 +100,4 @@ class Version(db.Model):
     content_type: Mapped[str] = mapped_column(sa.String(200))
     uploaded_by: Mapped[str] = mapped_column(sa.String(36))
     uploaded_by_kind: Mapped[str] = mapped_column(sa.String(20))  # "staff" or "portal"
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -10,6 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.common.auth import current_caller, portal_required
+from services.common.pagination import PageQuerySchema
 from services.common.problems import ProblemError
 
 from . import schemas
@@ -38,7 +39,7 @@ def _document(document_id: str) -> tuple[Document, Version]:
 class PortalMatterDocuments(MethodView):
     decorators = [portal_required]
 
-    @blp.arguments(schemas.PageQuerySchema, location="query")
+    @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, schemas.PortalDocumentPageSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, query: dict, matter_id: str) -> dict:

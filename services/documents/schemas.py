@@ -5,9 +5,9 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from .uploads import clean_name
+from services.common.pagination import PageQuerySchema, page_schema
 
-MAX_PAGE_SIZE = 100
+from .uploads import clean_name
 
 
 class Name(fields.String):
@@ -18,24 +18,6 @@ class Name(fields.String):
         if not name:
             raise ma.ValidationError("Give a name with at least one visible character.")
         return name
-
-
-class PageQuerySchema(ma.Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
-    page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
-
-
-def page_schema(item: type[ma.Schema], name: str) -> type[ma.Schema]:
-    """{items, page, page_size, total}, named for the OpenAPI document."""
-    return ma.Schema.from_dict(
-        {
-            "items": fields.List(fields.Nested(item)),
-            "page": fields.Integer(),
-            "page_size": fields.Integer(),
-            "total": fields.Integer(),
-        },
-        name=name,
-    )
 
 
 VISIBILITY_HELP = "true: shown in the portal, false: hidden, null: as its folder or the matter"

@@ -8,11 +8,12 @@ from flask import Flask
 from services.common import storage
 from services.common.auth import Caller
 from services.common.outbox import add_event
-from services.common.problems import ProblemError
+from services.common.pagination import paginate
+from services.common.problems import ProblemError, field_error
 
 from .events import version_added
 from .models import Document, Folder, Matter, Version, db
-from .uploads import UploadForm, clean_name, invalid
+from .uploads import UploadForm, clean_name
 from .visibility import matter_folders, shown
 
 UPLOAD_FIELDS = ("folder_id", "name")
@@ -33,7 +34,7 @@ def known_matter(matter_id: str) -> Matter:
 def folder_in(matter_id: str, folder_id: str, field: str = "folder_id") -> Folder:
     folder = db.session.get(Folder, folder_id)
     if folder is None or folder.matter_id != matter_id:
-        raise invalid(field, f"No folder with the id '{folder_id[:64]}' is in this matter.")
+        raise field_error(field, f"No folder with the id '{folder_id[:64]}' is in this matter.")
     return folder
 
 
@@ -140,23 +141,15 @@ def list_documents(matter_id: str, folder_id: str | None, page: int, size: int) 
     query = sa.select(Document).where(Document.matter_id == matter_id)
     if folder_id is not None:
         query = query.where(Document.folder_id == folder_of(matter_id, folder_id).id)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    documents = db.session.scalars(
-        query.order_by(Document.name, Document.id).limit(size).offset((page - 1) * size)
-    ).all()
+    listed = paginate(db.session, query.order_by(Document.name, Document.id), page, size)
+    documents = listed["items"]
     version_ids = [d.current_version_id for d in documents if d.current_version_id]
     versions = {
         v.id: v for v in db.session.scalars(sa.select(Version).where(Version.id.in_(version_ids)))
     }
     folders = matter_folders(matter_id)
     items = [_view(d, matter, folders, versions.get(d.current_version_id)) for d in documents]
-    return {"items": items, "page": page, "page_size": size, "total": total}
-
-
-def paginate(query: sa.Select, page: int, size: int) -> dict:
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    items = db.session.scalars(query.limit(size).offset((page - 1) * size)).all()
-    return {"items": items, "page": page, "page_size": size, "total": total}
+    return {**listed, "items": items}
 
 
 def _store(app: Flask, form: UploadForm) -> storage.StoredObject:
@@ -167,7 +160,7 @@ def _store(app: Flask, form: UploadForm) -> storage.StoredObject:
 
 def _add_version(document: Document, stored: storage.StoredObject, caller: Caller) -> Version:
     if stored.size == 0:
-        raise invalid("file", "The file is empty; choose a file that has content.")
+        raise field_error("file", "The file is empty; choose a file that has content.")
     version = Version(
         document_id=document.id,
         object_key=stored.key,
@@ -189,7 +182,7 @@ def upload_document(app: Flask, matter_id: str, form: UploadForm, caller: Caller
     known_matter(matter_id)
     fields = form.fields()
     for unknown in sorted(set(fields) - set(UPLOAD_FIELDS)):
-        raise invalid(unknown, f"Unknown field; send only {', '.join(UPLOAD_FIELDS)} and file.")
+        raise field_error(unknown, f"Unknown field; send only {', '.join(UPLOAD_FIELDS)} and file.")
     folder_id = fields.get("folder_id") or None
     if folder_id is not None:
         folder_in(matter_id, folder_id)
@@ -199,7 +192,7 @@ def upload_document(app: Flask, matter_id: str, form: UploadForm, caller: Caller
         else clean_name(form.filename, from_path=True)
     )
     if not name:
-        raise invalid("name", "Give the file a name with at least one visible character.")
+        raise field_error("name", "Give the file a name with at least one visible character.")
     stored = _store(app, form)
     with storage.deleted_on_error(app, stored.key):
         form.finish()
@@ -219,7 +212,7 @@ def upload_version(app: Flask, document_id: str, form: UploadForm, caller: Calle
     """A new current version of a document, from the form's `file` part."""
     document_of(document_id)
     for unknown in sorted(form.fields()):
-        raise invalid(unknown, "Unknown field; send only the file.")
+        raise field_error(unknown, "Unknown field; send only the file.")
     stored = _store(app, form)
     with storage.deleted_on_error(app, stored.key):
         form.finish()

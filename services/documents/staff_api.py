@@ -8,9 +8,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.common.auth import current_caller, staff_required
+from services.common.pagination import PageQuerySchema, paginate
 
 from . import schemas, service
-from .models import Folder, Version
+from .models import Folder, Version, db
 from .transfer import file_response, upload_doc, upload_form
 
 blp = Blueprint(
@@ -56,7 +57,7 @@ class MatterDocuments(MethodView):
 class MatterFolders(MethodView):
     decorators = [staff_required()]
 
-    @blp.arguments(schemas.PageQuerySchema, location="query")
+    @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, schemas.FolderPageSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, query: dict, matter_id: str) -> dict:
@@ -64,7 +65,7 @@ class MatterFolders(MethodView):
         service.known_matter(matter_id)
         select = sa.select(Folder).where(Folder.matter_id == matter_id)
         select = select.order_by(Folder.name, Folder.id)
-        return service.paginate(select, query["page"], query["page_size"])
+        return paginate(db.session, select, query["page"], query["page_size"])
 
     @blp.arguments(schemas.FolderCreateSchema)
     @blp.response(201, schemas.FolderSchema)
@@ -115,7 +116,7 @@ class DocumentById(MethodView):
 class DocumentVersions(MethodView):
     decorators = [staff_required()]
 
-    @blp.arguments(schemas.PageQuerySchema, location="query")
+    @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, schemas.VersionPageSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, query: dict, document_id: str) -> dict:
@@ -123,7 +124,7 @@ class DocumentVersions(MethodView):
         service.document_of(document_id)
         select = sa.select(Version).where(Version.document_id == document_id)
         select = select.order_by(Version.created_at.desc(), Version.id)
-        return service.paginate(select, query["page"], query["page_size"])
+        return paginate(db.session, select, query["page"], query["page_size"])
 
     @blp.doc(**upload_doc())
     @blp.response(201, schemas.VersionSchema)

@@ -20,7 +20,7 @@ from werkzeug.sansio.multipart import (
     Preamble,
 )
 
-from services.common.problems import ProblemError
+from services.common.problems import ProblemError, field_error
 
 CHUNK = 64 * 1024
 FIELD_MAX_BYTES = 4096  # the form's fields are short: ids and a name
@@ -33,15 +33,6 @@ FORM_OVERHEAD = 64 * 1024
 
 def malformed(detail: str) -> ProblemError:
     return ProblemError(400, detail, code="MALFORMED_MULTIPART")
-
-
-def invalid(field: str, message: str) -> ProblemError:
-    return ProblemError(
-        422,
-        "Some fields are not valid; see 'errors' for what to fix.",
-        code="VALIDATION_FAILED",
-        errors={field: [message]},
-    )
 
 
 class UploadForm:
@@ -88,17 +79,19 @@ class UploadForm:
             if isinstance(event, Preamble):
                 continue
             if isinstance(event, Epilogue):
-                raise invalid(
+                raise field_error(
                     self._file_field, f"Attach the file as the '{self._file_field}' part."
                 )
             if isinstance(event, File):
                 if event.name != self._file_field:
-                    raise invalid(event.name, f"Send the file as the '{self._file_field}' part.")
+                    raise field_error(
+                        event.name, f"Send the file as the '{self._file_field}' part."
+                    )
                 self.filename = event.filename
                 return values
             if isinstance(event, Field):
                 if event.name in values:
-                    raise invalid(event.name, "Send this field once.")
+                    raise field_error(event.name, "Send this field once.")
                 values[event.name] = self._field_value(event.name)
 
     def _field_value(self, name: str) -> str:
@@ -107,13 +100,13 @@ class UploadForm:
             event = self._event()
             data += event.data
             if len(data) > FIELD_MAX_BYTES:
-                raise invalid(name, f"Keep this field under {FIELD_MAX_BYTES} bytes.")
+                raise field_error(name, f"Keep this field under {FIELD_MAX_BYTES} bytes.")
             if not event.more_data:
                 break
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise invalid(name, "Send this field as UTF-8 text.") from exc
+            raise field_error(name, "Send this field as UTF-8 text.") from exc
 
     def read(self, n: int = -1) -> bytes:
         """The file's next bytes (at most n); b"" at the end of the file part."""
@@ -136,7 +129,7 @@ class UploadForm:
             if isinstance(event, Epilogue):
                 return
             if isinstance(event, (Field, File)):
-                raise invalid(
+                raise field_error(
                     event.name,
                     f"Send the fields before the file, and one '{self._file_field}' part only.",
                 )

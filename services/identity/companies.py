@@ -7,12 +7,12 @@ from sqlalchemy.orm import joinedload
 
 from services.common.models import new_id
 from services.common.outbox import add_event
-from services.common.problems import ProblemError
+from services.common.pagination import contains, paginate
+from services.common.problems import ProblemError, field_error
 
 from . import events
-from .errors import commit, field_error, not_found
+from .errors import commit, not_found
 from .models import Company, Membership, User, db, is_id
-from .pagination import contains, paginate
 
 
 def get_company(company_id: str) -> Company:
@@ -28,7 +28,7 @@ def list_companies(q: str | None, page: int, page_size: int) -> dict:
         query = query.where(
             sa.or_(contains(Company.name, q), contains(Company.number, q), Company.tax_id == q)
         )
-    return paginate(query, page, page_size)
+    return paginate(db.session, query, page, page_size)
 
 
 def _number_taken(number: str) -> ProblemError:
@@ -83,7 +83,7 @@ def list_members(company_id: str, page: int, page_size: int) -> dict:
         .options(joinedload(Membership.user))
         .order_by(Membership.created_at, Membership.id)
     )
-    return paginate(query, page, page_size)
+    return paginate(db.session, query, page, page_size)
 
 
 def _membership(company_id: str, user_id: str) -> Membership | None:

@@ -16,16 +16,6 @@ def not_found(what: str, ident: str) -> ProblemError:
     )
 
 
-def field_error(field: str, message: str | dict) -> ProblemError:
-    """422 shaped like a schema validation error, for rules only the database can check."""
-    return ProblemError(
-        422,
-        "Some fields are not valid; see 'errors' for what to fix.",
-        code="VALIDATION_FAILED",
-        errors={field: message if isinstance(message, dict) else [message]},
-    )
-
-
 def email_taken(email: str) -> ProblemError:
     return ProblemError(
         409,

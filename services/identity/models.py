@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from services.common.models import OutboxMixin, ProcessedEventMixin, new_id, utcnow
+from services.common.models import (
+    OutboxMixin,
+    ProcessedEventMixin,
+    UTCDateTime,
+    new_id,
+    utcnow,
+)
 
 # Named constraints, so that later migrations (batch mode on SQLite) can address them.
 db = SQLAlchemy(
@@ -34,18 +40,6 @@ ID_PATTERN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-
 
 def is_id(value: object) -> bool:
     return isinstance(value, str) and ID_PATTERN.fullmatch(value) is not None
-
-
-class UTCDateTime(sa.TypeDecorator):
-    """A zone-aware UTC timestamp on every backend (SQLite hands them back without a zone)."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
 
 
 def _id() -> Mapped[str]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from services.common.pagination import PageQuerySchema, page_schema
+
 from .models import ID_PATTERN, LOCALES, MEMBER_ROLES, STAFF_ROLES, USER_KINDS
-from .pagination import PageQuerySchema, page_schema
 
 
 class _Trimmed:

@@ -13,12 +13,12 @@ from sqlalchemy.orm import selectinload
 from services.common.auth import Caller
 from services.common.models import new_id, utcnow
 from services.common.outbox import add_event
-from services.common.problems import ProblemError
+from services.common.pagination import contains, paginate
+from services.common.problems import ProblemError, field_error
 
 from . import events, tokens
-from .errors import commit, email_taken, field_error, not_found
+from .errors import commit, email_taken, not_found
 from .models import Company, Invitation, Membership, User, db, is_id
-from .pagination import contains, paginate
 from .passwords import hash_password
 
 
@@ -58,7 +58,7 @@ def list_users(
         query = query.where(User.id.in_(members))
     if q:
         query = query.where(sa.or_(contains(User.email, q), contains(User.name, q)))
-    return paginate(query, page, page_size)
+    return paginate(db.session, query, page, page_size)
 
 
 def create_user(data: dict, caller: Caller) -> User:

@@ -6,7 +6,13 @@ import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.common.models import OutboxMixin, ProcessedEventMixin, new_id, utcnow
+from services.common.models import (
+    OutboxMixin,
+    ProcessedEventMixin,
+    UTCDateTime,
+    new_id,
+    utcnow,
+)
 
 db = SQLAlchemy()
 
@@ -34,10 +40,8 @@ class Recipient(db.Model):
     kind: Mapped[str | None] = mapped_column(sa.String(20))
     status: Mapped[str | None] = mapped_column(sa.String(20))
     # Time of the identity event applied last: an older event arriving late changes nothing.
-    changed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(
-        sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class Email(db.Model):
@@ -70,5 +74,5 @@ class Email(db.Model):
     # The event data the e-mail was rendered from, so a resend renders the same e-mail again.
     # It can hold one-time links: never shown by the API.
     event_data: Mapped[dict] = mapped_column(sa.JSON)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

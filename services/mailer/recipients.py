@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import marshmallow as ma
 import sqlalchemy as sa
 
@@ -29,19 +27,15 @@ class UserChangedSchema(ma.Schema):
 _user_changed = UserChangedSchema()
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite drops the zone
-
-
 def on_user_changed(event: Event) -> None:
     """Handler: upsert the recipient; an event older than the one applied last is ignored."""
     user = _user_changed.load(event.data)
-    changed_at = _aware(datetime.fromisoformat(event.time))
+    changed_at = event.occurred_at
     recipient = db.session.get(Recipient, user["id"])
     if recipient is None:
         recipient = Recipient(user_id=user["id"])
         db.session.add(recipient)
-    elif _aware(recipient.changed_at) > changed_at:
+    elif recipient.changed_at > changed_at:
         return
     recipient.email = user["email"].strip().lower()
     recipient.name = user["name"] or ""

@@ -2,9 +2,9 @@
 
 import marshmallow as ma
 
-from .models import FAILED, SENT
+from services.common.pagination import MAX_PAGE_SIZE, PageQuerySchema, page_schema
 
-MAX_PAGE_SIZE = 200
+from .models import FAILED, SENT
 
 
 class EmailSchema(ma.Schema):
@@ -27,24 +27,20 @@ class EmailSchema(ma.Schema):
     sent_at = ma.fields.DateTime(allow_none=True)
 
 
-class EmailQuerySchema(ma.Schema):
+class EmailQuerySchema(PageQuerySchema):
     class Meta:
         unknown = ma.EXCLUDE
 
     recipient = ma.fields.String(metadata={"description": "Part of the recipient's address"})
     status = ma.fields.String(validate=ma.validate.OneOf([SENT, FAILED]))
     event_type = ma.fields.String()
-    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
+    # The log is read a screenful at a time: a longer default page than the other lists.
     page_size = ma.fields.Integer(
         load_default=50, validate=ma.validate.Range(min=1, max=MAX_PAGE_SIZE)
     )
 
 
-class EmailPageSchema(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(EmailSchema))
-    page = ma.fields.Integer()
-    page_size = ma.fields.Integer()
-    total = ma.fields.Integer()
+EmailPageSchema = page_schema(EmailSchema, "EmailPage")
 
 
 class ResendAcceptedSchema(ma.Schema):

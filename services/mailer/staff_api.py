@@ -5,6 +5,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.common.auth import current_caller, staff_required
+from services.common.pagination import contains, paginate
 from services.common.problems import ProblemError
 
 from .delivery import request_resend
@@ -35,22 +36,14 @@ class Emails(MethodView):
     @blp.arguments(EmailQuerySchema, location="query")
     def get(self, args: dict) -> dict:
         """The e-mail log, newest first."""
-        query = sa.select(Email)
+        query = sa.select(Email).order_by(Email.created_at.desc(), Email.id.desc())
         if args.get("recipient"):
-            term = args["recipient"].strip().lower()
-            query = query.where(Email.recipient_email.contains(term, autoescape=True))
+            query = query.where(contains(Email.recipient_email, args["recipient"].strip()))
         if args.get("status"):
             query = query.where(Email.status == args["status"])
         if args.get("event_type"):
             query = query.where(Email.event_type == args["event_type"])
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-        page, size = args["page"], args["page_size"]
-        items = db.session.scalars(
-            query.order_by(Email.created_at.desc(), Email.id.desc())
-            .limit(size)
-            .offset((page - 1) * size)
-        ).all()
-        return {"items": items, "page": page, "page_size": size, "total": total}
+        return paginate(db.session, query, args["page"], args["page_size"])
 
 
 @blp.route("/<email_id>")

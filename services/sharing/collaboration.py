@@ -12,11 +12,11 @@ from sqlalchemy.orm import selectinload
 
 from services.common.models import utcnow
 from services.common.outbox import add_event
+from services.common.pagination import paginate
 from services.common.problems import ProblemError
 
 from . import audience, events
 from .models import Collaborator, DocumentVersion, Signature, User, db
-from .pagination import paginate
 from .portal_queries import visible_matter
 from .service import company_of, get_matter, notification_recipients
 
@@ -31,7 +31,7 @@ def list_collaborators(matter_id: str, page: int, page_size: int) -> dict:
         .where(Collaborator.matter_id == matter_id)
         .order_by(Collaborator.created_at, Collaborator.id)
     )
-    return paginate(query, page, page_size)
+    return paginate(db.session, query, page, page_size)
 
 
 def _portal_user(user_id: str) -> User:

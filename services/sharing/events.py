@@ -7,17 +7,12 @@ A `matter` is {id, kind, reference, title, company_id, company_name}; a person i
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
 
 from flask import current_app
 
-from services.common.events import Event
+from services.common.events import Event, iso
 
 from .models import Collaborator, Company, Matter, Signature, User
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def matter_ref(matter: Matter, company: Company) -> dict:

@@ -65,11 +65,6 @@ class VersionAddedSchema(_Loose):
     content_type = fields.String(load_default=None, allow_none=True)
 
 
-def _time(event: Event) -> datetime:
-    moment = datetime.fromisoformat(event.time)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _newer(row: object | None, moment: datetime) -> bool:
     """Apply an event only if it is not older than the state stored from another one."""
     return row is None or row.source_time <= moment
@@ -77,7 +72,7 @@ def _newer(row: object | None, moment: datetime) -> bool:
 
 def on_company(event: Event) -> None:
     data = CompanySchema().load(event.data)
-    moment, company = _time(event), db.session.get(Company, data["id"])
+    moment, company = event.occurred_at, db.session.get(Company, data["id"])
     if not _newer(company, moment):
         return
     setting = data["settings"]["members_see_each_other"]
@@ -114,7 +109,7 @@ def on_user(event: Event) -> None:
     data = UserSchema().load(event.data)
     before = db.session.get(User, data["id"])
     was_disabled = before is not None and before.disabled
-    user = _upsert_user(data, _time(event), full=True)
+    user = _upsert_user(data, event.occurred_at, full=True)
     if user is not None and user.disabled != was_disabled:
         db.session.flush()
         audience.refresh_user(user.id)
@@ -122,7 +117,7 @@ def on_user(event: Event) -> None:
 
 def on_membership(event: Event) -> None:
     data = MembershipSchema().load(event.data)
-    moment = _time(event)
+    moment = event.occurred_at
     if data["user"] is not None:
         _upsert_user({**data["user"], "id": data["user_id"]}, moment, full=False)
     key = {"company_id": data["company_id"], "user_id": data["user_id"]}
@@ -145,7 +140,7 @@ def on_version_added(event: Event) -> None:
     data = VersionAddedSchema().load(event.data)
     if not data["matter_id"]:
         return  # a document outside any matter (an intervention's) is never signed here
-    moment, row = _time(event), db.session.get(DocumentVersion, data["document_id"])
+    moment, row = event.occurred_at, db.session.get(DocumentVersion, data["document_id"])
     if not _newer(row, moment):
         log.info("older version of document %s ignored", data["document_id"])
         return

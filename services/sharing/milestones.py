@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from services.common.pagination import paginate
 from services.common.problems import ProblemError
 
 from .models import Milestone, db
-from .pagination import paginate
 from .service import get_matter
 
 
@@ -18,7 +18,7 @@ def list_milestones(matter_id: str, page: int, page_size: int) -> dict:
         .where(Milestone.matter_id == matter_id)
         .order_by(Milestone.position, Milestone.created_at)
     )
-    return paginate(query, page, page_size)
+    return paginate(db.session, query, page, page_size)
 
 
 def get_milestone(matter_id: str, milestone_id: str) -> Milestone:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from services.common.models import OutboxMixin, ProcessedEventMixin, new_id, utcnow
+from services.common.models import (
+    OutboxMixin,
+    ProcessedEventMixin,
+    UTCDateTime,
+    new_id,
+    utcnow,
+)
 
 db = SQLAlchemy()
 
@@ -19,18 +25,6 @@ COLLABORATOR_ROLES = ("approver", "signee")
 # A collaborator starts "pending"; approvers end "approved"/"rejected", signees "signed".
 COLLABORATOR_STATUSES = ("pending", "approved", "rejected", "signed")
 AUDIENCE_REASONS = ("requester", "watcher", "collaborator", "company")
-
-
-class UTCDateTime(sa.TypeDecorator):
-    """A zone-aware UTC timestamp on every backend (SQLite hands them back without a zone)."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
 
 
 def _id() -> Mapped[str]:

@@ -10,9 +10,9 @@ from flask import request
 from flask_smorest import Blueprint
 
 from services.common.auth import current_caller, portal_required
+from services.common.pagination import PageQuerySchema
 
 from . import collaboration, portal_queries
-from .pagination import PageQuerySchema
 from .portal_schemas import (
     ApprovalSchema,
     MyCollaborationSchema,

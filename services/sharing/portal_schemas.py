@@ -5,7 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from .pagination import page_schema
+from services.common.pagination import page_schema
+
 from .schemas import CompanyRefSchema, SignedDocumentSchema
 
 

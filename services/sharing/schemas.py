@@ -5,6 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from services.common.pagination import PageQuerySchema, page_schema
+
 from .models import (
     COLLABORATOR_ROLES,
     COLLABORATOR_STATUSES,
@@ -12,7 +14,6 @@ from .models import (
     MATTER_STATUSES,
     MILESTONE_STATUSES,
 )
-from .pagination import PageQuerySchema, page_schema
 
 ID = validate.Length(min=1, max=36)
 

@@ -12,11 +12,11 @@ from sqlalchemy.orm import selectinload
 
 from services.common.models import utcnow
 from services.common.outbox import add_event
+from services.common.pagination import contains, paginate
 from services.common.problems import ProblemError
 
 from . import audience, events
 from .models import Collaborator, Company, Matter, NotificationRecipient, User, Watcher, db
-from .pagination import paginate
 from .views import users_by_id
 
 
@@ -95,13 +95,10 @@ def list_matters(filters: dict) -> dict:
         archived = Matter.archived_at.is_not(None)
         query = query.where(archived if filters["archived"] else ~archived)
     if filters.get("q"):
-        term = (
-            "%" + filters["q"].replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
-        )
         query = query.where(
-            sa.or_(Matter.reference.ilike(term, escape="\\"), Matter.title.ilike(term, escape="\\"))
+            sa.or_(contains(Matter.reference, filters["q"]), contains(Matter.title, filters["q"]))
         )
-    return paginate(query, filters["page"], filters["page_size"])
+    return paginate(db.session, query, filters["page"], filters["page_size"])
 
 
 def create_matter(data: dict, caller_id: str) -> Matter:

@@ -7,9 +7,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.common.auth import current_caller, staff_required
+from services.common.pagination import PageQuerySchema
 
 from . import collaboration, milestones, service
-from .pagination import PageQuerySchema
 from .schemas import (
     CollaboratorCreateSchema,
     CollaboratorPageSchema,

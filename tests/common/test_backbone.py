@@ -12,10 +12,18 @@ import sqlalchemy as sa
 from services.common import broker
 from services.common.consumer import handle_message
 from services.common.outbox import add_event
-from services.common.testing import TokenMinter, wait_until
+from services.common.testing import TokenMinter, throwaway_vhost, wait_until
 from services.common.worker import start_worker
 
 from . import backbone_service as svc
+
+
+@pytest.fixture(scope="module")
+def amqp_url():
+    """A vhost of its own: the relay declares every service's queues, here with this module's
+    retry delays and delivery limit, which the broker refuses on queues the services' tests made."""
+    with throwaway_vhost("-backbone") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
