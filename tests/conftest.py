@@ -4,8 +4,12 @@ pytest_plugins = ["services.common.testing"]
 
 
 @pytest.fixture(scope="session")
-def suite(tmp_path_factory, new_database, amqp_url, s3_server, smtp_server):
-    """The whole suite running as real processes; shared by the end-to-end and fault tests."""
+def suite(tmp_path_factory, new_database, s3_server, smtp_server):
+    """The whole suite running as real processes; shared by the end-to-end and fault tests.
+
+    Its workers consume every service's queue, so it gets a vhost of its own: in-process tests
+    that run a worker on the shared vhost would otherwise race it for their messages."""
+    from services.common.testing import throwaway_vhost
     from services.topology import SERVICES
 
     from .suite import Suite
@@ -13,7 +17,6 @@ def suite(tmp_path_factory, new_database, amqp_url, s3_server, smtp_server):
     env = {f"{s.upper()}_DATABASE_URL": new_database(s) for s in SERVICES}
     env.update({k: str(v) for k, v in s3_server.items() if k.startswith("S3_")})
     env.update(
-        AMQP_URL=amqp_url,
         SMTP_HOST="127.0.0.1",
         SMTP_PORT=str(smtp_server.port),
         RETRY_DELAYS="0.5,1,1,2,2",
@@ -21,9 +24,10 @@ def suite(tmp_path_factory, new_database, amqp_url, s3_server, smtp_server):
         RECONNECT_MAX_SECONDS="2",
         DOCUMENTS_MAX_UPLOAD_BYTES=str(8 * 2**20),
     )
-    running = Suite(tmp_path_factory.mktemp("suite"), env)
-    try:
-        running.start()
-        yield running
-    finally:
-        running.stop()
+    with throwaway_vhost("-suite") as amqp_url:
+        running = Suite(tmp_path_factory.mktemp("suite"), {**env, "AMQP_URL": amqp_url})
+        try:
+            running.start()
+            yield running
+        finally:
+            running.stop()

@@ -4,8 +4,9 @@ Each consuming service owns three kinds of durable quorum queues:
 - `<svc>.events`: bound to the event types it handles. `x-delivery-limit` dead-letters a message
   that keeps killing its consumer (at-least-once dead-lettering, which RabbitMQ 3.10 does not
   default) into the parking queue.
-- `<svc>.retry.<n>`: one per back-off step; a message waits out the TTL, then dead-letters back
-  into `<svc>.events`.
+- `<svc>.retry.<delay>ms`: one per back-off delay; a message waits out the TTL, then dead-letters
+  back into `<svc>.events`. Named by their delay, so changing RETRY_DELAYS makes new queues
+  instead of clashing with the arguments of existing ones.
 - `<svc>.parked`: what failed every attempt or could not be read; the admin API lists and replays.
 Events nobody subscribes to go to `portal.unrouted` through the exchange's alternate exchange, so
 `mandatory=True` only ever fails when the topology itself is broken.
@@ -43,8 +44,8 @@ def parked_queue(service: str) -> str:
     return f"{service}.parked"
 
 
-def retry_queue(service: str, step: int) -> str:
-    return f"{service}.retry.{step}"
+def retry_queue(service: str, delay: float) -> str:
+    return f"{service}.retry.{round(delay * 1000)}ms"
 
 
 def _quorum(**extra: object) -> dict:
@@ -88,9 +89,9 @@ def declare_service_queues(
             **{"x-delivery-limit": delivery_limit}, **_dead_letter_to(parked_queue(service))
         ),
     )
-    for step, delay in enumerate(retry_delays, start=1):
+    for delay in sorted(set(retry_delays)):
         channel.queue_declare(
-            retry_queue(service, step),
+            retry_queue(service, delay),
             durable=True,
             arguments=_quorum(**{"x-message-ttl": int(delay * 1000)}, **_dead_letter_to(main)),
         )

@@ -153,7 +153,9 @@ class Consumer:
     def _finish(self, channel, method, properties, body, outcome: Outcome) -> None:
         if outcome.action != "ack":
             target = (
-                broker.retry_queue(self.service, outcome.attempt)
+                broker.retry_queue(
+                    self.service, self.app.config["RETRY_DELAYS"][outcome.attempt - 1]
+                )
                 if outcome.action == "retry"
                 else broker.parked_queue(self.service)
             )
