@@ -8,6 +8,8 @@ import sys
 # name -> (module with a main(argv) -> exit code, what it measures). One line per benchmark.
 BENCHMARKS: dict[str, tuple[str, str]] = {
     "gateway": ("bench.gateway_overhead", "a GET direct vs through the gateway: req/s, p50, p99"),
+    "listing": ("bench.listing", "portal 'my matters' at 100k matters / 1M audience rows"),
+    "attachments": ("bench.attachments", "1 GiB up and down via the gateway vs S3: MiB/s, RSS"),
 }
 
 

@@ -14,23 +14,22 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
-import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench.harness import ROOT, gunicorn, host_load, median_rounds, python_load, table
+
 PATH = "/.well-known/jwks.json"  # public, no token: identity's and the echo app's
 GATEWAY_VARIANTS = {
     "gateway sync -w2": ["-w", "2", "-k", "sync"],
     "gateway gthread -w2 --threads 8": ["-w", "2", "-k", "gthread", "--threads", "8"],
 }
-UPSTREAM_WORKERS = {"sync": ["-w", "2"], "gthread": ["-w", "2", "-k", "gthread", "--threads", "8"]}
+# The services run gthread -w2 --threads 4 (scripts/run_local.py, deploy/boot.sh).
+UPSTREAM_WORKERS = {"gthread": ["-w", "2", "-k", "gthread", "--threads", "4"], "sync": ["-w", "2"]}
 _ECHO = json.dumps({"keys": [{"kty": "OKP", "crv": "Ed25519", "kid": "bench", "x": "A" * 43}]})
 
 
@@ -40,118 +39,6 @@ def echo_app(environ: dict, start_response: Callable) -> Iterable[bytes]:
     headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
     start_response("200 OK", headers)
     return [body]
-
-
-@contextmanager
-def gunicorn(app: str, options: list[str], env: dict[str, str]) -> Iterator[int]:
-    """Serve `app` on a free port until the block ends; yield the port once it answers."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = [sys.executable, "-m", "gunicorn", "--no-control-socket", "-b", f"127.0.0.1:{port}"]
-    with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen(
-            [*command, *options, app],
-            cwd=ROOT,
-            env={**os.environ, **env},
-            stdout=subprocess.DEVNULL,
-            stderr=errors,
-        )
-        try:
-            deadline = time.monotonic() + 30
-            while not _answers(port):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    errors.seek(0)
-                    tail = errors.read().decode(errors="replace")[-2000:]
-                    raise SystemExit(f"{app} did not answer {PATH} on :{port}:\n{tail}")
-                time.sleep(0.05)  # polling with a deadline
-            yield port
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
-
-
-class _Client:
-    """A bare HTTP/1.1 keep-alive GET, far cheaper than http.client: the servers are measured."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.request = f"GET {PATH} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
-        self.sock: socket.socket | None = None
-
-    def get(self) -> int:
-        if self.sock is None:
-            self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=30)
-        self.sock.sendall(self.request)
-        data = b""
-        while b"\r\n\r\n" not in data:
-            data += self._recv()
-        head, _, body = data.partition(b"\r\n\r\n")
-        head = head.lower()
-        length = re.search(rb"\r\ncontent-length:\s*(\d+)", head)
-        if length is None:
-            raise SystemExit("the bench client needs responses with a Content-Length")
-        remaining = int(length.group(1)) - len(body)
-        while remaining > 0:
-            remaining -= len(self._recv())
-        if b"\r\nconnection: close" in head:
-            self.close()  # gunicorn's sync worker closes after every response
-        return int(head[9:12])
-
-    def _recv(self) -> bytes:
-        chunk = self.sock.recv(65536) if self.sock else b""
-        if not chunk:
-            raise ConnectionResetError("the server closed the connection")
-        return chunk
-
-    def close(self) -> None:
-        if self.sock is not None:
-            self.sock.close()
-            self.sock = None
-
-
-def _answers(port: int) -> bool:
-    client = _Client(port)
-    try:
-        return client.get() == 200
-    except OSError:
-        return False
-    finally:
-        client.close()
-
-
-def python_load(port: int, requests: int, concurrency: int) -> dict:
-    """`requests` GETs from `concurrency` threads, each on its own keep-alive connection."""
-    left = iter(range(requests))  # next() on a shared iterator is atomic in CPython
-    latencies: list[float] = []
-    failures: list[int] = []
-
-    def worker() -> None:
-        client, mine = _Client(port), []
-        while next(left, None) is not None:
-            started = time.perf_counter()
-            status = client.get()
-            mine.append(time.perf_counter() - started)
-            if status != 200:
-                failures.append(status)
-        client.close()
-        latencies.extend(mine)  # list.extend is atomic too
-
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    latencies.sort()
-    n = len(latencies)
-    return {
-        "rps": n / elapsed,
-        "p50": latencies[n // 2] * 1000,
-        "p99": latencies[int(n * 0.99)] * 1000,
-        "failures": len(failures),
-    }
 
 
 def wrk_load(port: int, duration: float, concurrency: int) -> dict:
@@ -191,13 +78,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--upstream", choices=["identity", "echo"], help="default: identity if it exists"
     )
-    parser.add_argument("--upstream-worker", choices=list(UPSTREAM_WORKERS), default="sync")
+    parser.add_argument("--upstream-worker", choices=list(UPSTREAM_WORKERS), default="gthread")
     parser.add_argument("--requests", type=int, default=3000, help="per target and round")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--client", choices=["auto", "python", "wrk"], default="auto")
     parser.add_argument("--duration", type=float, default=3.0, help="seconds per round (wrk)")
     args = parser.parse_args(argv)
+    load_before = os.getloadavg()[0]
     upstream = args.upstream or ("identity" if has_identity else "echo")
     use_wrk = args.client == "wrk" or (args.client == "auto" and shutil.which("wrk"))
     app = "services.identity:create_app()" if upstream == "identity" else f"{__name__}:echo_app"
@@ -206,32 +94,36 @@ def main(argv: list[str]) -> int:
         scratch = Path(running.enter_context(tempfile.TemporaryDirectory()))
         env = _identity_env(scratch) if upstream == "identity" else {}
         service = running.enter_context(gunicorn(app, UPSTREAM_WORKERS[args.upstream_worker], env))
-        ports = {f"direct ({upstream}, {args.upstream_worker} -w2)": service}
+        ports = {f"direct ({upstream}, {args.upstream_worker} -w2)": service.port}
         for name, options in GATEWAY_VARIANTS.items():
             (scratch / name).mkdir()  # PROMETHEUS_MULTIPROC_DIR, as in production
-            env = {"IDENTITY_URL": f"http://127.0.0.1:{service}"}
-            env["PROMETHEUS_MULTIPROC_DIR"] = str(scratch / name)
-            ports[name] = running.enter_context(gunicorn("gateway:create_app()", options, env))
+            env = {"IDENTITY_URL": service.url, "PROMETHEUS_MULTIPROC_DIR": str(scratch / name)}
+            ports[name] = running.enter_context(gunicorn("gateway:create_app()", options, env)).port
         for port in ports.values():
-            python_load(port, 500, args.concurrency)  # warm up connections, pools and caches
-        # Interleaved: a burst of load from elsewhere on the host hits every target alike.
-        rounds: dict[str, list[dict]] = {name: [] for name in ports}
-        for _ in range(args.rounds):
-            for name, port in ports.items():
-                load = wrk_load(port, args.duration, args.concurrency) if use_wrk else None
-                rounds[name].append(load or python_load(port, args.requests, args.concurrency))
-    medians = {name: sorted(r, key=lambda x: x["rps"])[len(r) // 2] for name, r in rounds.items()}
+            python_load(port, 500, args.concurrency, PATH)  # warm up connections, pools, caches
+
+        def load(port: int) -> Callable[[], dict]:
+            if use_wrk:
+                return lambda: wrk_load(port, args.duration, args.concurrency)
+            return lambda: python_load(port, args.requests, args.concurrency, PATH)
+
+        medians = median_rounds({name: load(port) for name, port in ports.items()}, args.rounds)
     amount = f"{args.duration:g} s" if use_wrk else f"{args.requests} requests"
     print(f"\nGET {PATH}: {amount} per round at concurrency {args.concurrency}, median of")
-    print(f"{args.rounds} interleaved rounds, client: {'wrk' if use_wrk else 'python threads'}\n")
-    print("| target | req/s | p50 ms | p99 ms | relative |\n|---|---:|---:|---:|---:|")
+    print(f"{args.rounds} interleaved rounds, client: {'wrk' if use_wrk else 'python threads'}")
+    print(f"({host_load(load_before)})\n")
     base = next(iter(medians.values()))["rps"]
-    for name, r in medians.items():
-        failed = f" ({r['failures']} failed)" if r["failures"] else ""
-        print(
-            f"| {name}{failed} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} "
-            f"| {r['rps'] / base:.2f}x |"
-        )
+    rows = [
+        [
+            name + (f" ({r['failures']} failed)" if r["failures"] else ""),
+            f"{r['rps']:.0f}",
+            f"{r['p50']:.2f}",
+            f"{r['p99']:.2f}",
+            f"{r['rps'] / base:.2f}x",
+        ]
+        for name, r in medians.items()
+    ]
+    print(table(["target", "req/s", "p50 ms", "p99 ms", "relative"], rows))
     gateways = [name for name in medians if name.startswith("gateway")]
     print(f"\nfaster gateway here: {max(gateways, key=lambda n: medians[n]['rps'])}")
     return 0

@@ -25,7 +25,9 @@ from .problems import ProblemError
 log = logging.getLogger(__name__)
 
 MIB = 1024 * 1024
-DEFAULT_PART_SIZE = 16 * MIB
+# About three copies of a part are alive while minio sends it: the part size sets the memory
+# an upload costs (bench/attachments.py), 8 MiB parts still allow 80 GB objects.
+DEFAULT_PART_SIZE = 8 * MIB
 SNIFF_BYTES = 8192  # what `filetype` looks at
 STORE_ERRORS = (MinioException, urllib3.exceptions.HTTPError, ConnectionError)
 

@@ -201,6 +201,13 @@ class TokenMinter:
             self.issuer, self.audience, key_resolver=lambda kid: public if kid == self.kid else None
         )
 
+    def jwk(self) -> dict:
+        """The public key as a JWK, for a JWKS that services fetch over HTTP."""
+        from jwt.algorithms import OKPAlgorithm
+
+        key = OKPAlgorithm.to_jwk(self._key.public_key(), as_dict=True)
+        return {**key, "kid": self.kid, "alg": "EdDSA", "use": "sig"}
+
     def token(
         self, kind: str = "staff", role: str | None = "agent", lifetime: int = 300, **claims: Any
     ) -> str:

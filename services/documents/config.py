@@ -6,7 +6,7 @@
 | S3_ACCESS_KEY, S3_SECRET_KEY | portal, portal-dev-secret | object store credentials |
 | S3_BUCKET | portal-documents | bucket of the document versions (created at startup if missing) |
 | S3_SECURE | false | HTTPS to the object store |
-| S3_PART_SIZE | 16777216 | multipart part size (16 MiB, min. 5 MiB), in memory per upload |
+| S3_PART_SIZE | 8388608 | multipart part size (8 MiB, min. 5 MiB); ~3 in memory per upload |
 | DOCUMENTS_MAX_UPLOAD_BYTES | 2147483648 | largest file accepted (2 GiB); bigger answers 413 |
 """
 
