@@ -24,8 +24,9 @@ def known_matter(matter_id: str) -> Matter:
     if matter is None:
         raise ProblemError(
             404,
-            f"The matter '{matter_id[:64]}' is unknown to the documents service: it learns a "
-            "matter when sharing publishes its portal audience. Publish the matter, then retry.",
+            f"The matter '{matter_id[:64]}' is unknown to the documents service. A matter "
+            "registered a moment ago is known here within a second or so: try again; otherwise "
+            "check the id in /api/v1/matters.",
             code="MATTER_NOT_FOUND",
         )
     return matter

@@ -41,7 +41,8 @@ def _known_company(company_id: str) -> Company:
         message = f"No client company has the id {company_id}."
         raise ProblemError(
             422,
-            message + " Pick one from /api/v1/companies.",
+            message + " A company created a moment ago is known here within a second or so: try "
+            "again; otherwise pick one from /api/v1/companies.",
             code="UNKNOWN_COMPANY",
             errors={"company_id": [message]},
         )
