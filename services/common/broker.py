@@ -22,8 +22,10 @@ UNROUTED = "portal.unrouted"
 
 def connection_parameters(url: str, *, timeout: float = 5.0) -> pika.URLParameters:
     params = pika.URLParameters(url)
-    # Heartbeats stay alive while a handler runs because the connection thread never blocks on it.
-    params.heartbeat = 30
+    # Heartbeats stay alive while a handler runs because the connection thread never blocks on
+    # it. 30 s unless the URL says otherwise (`?heartbeat=N`).
+    if "heartbeat=" not in url:
+        params.heartbeat = 30
     # A broker under a memory or disk alarm blocks publishers; give up instead of hanging forever.
     params.blocked_connection_timeout = 60
     params.socket_timeout = timeout

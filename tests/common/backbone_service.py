@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import sqlalchemy as sa
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
@@ -14,6 +16,7 @@ from services.common.models import OutboxMixin, ProcessedEventMixin
 
 db = SQLAlchemy()
 FAILURES: dict[str, int] = {}  # event id -> failures still to simulate
+CALLS: dict[str, int] = {}  # event id -> times a handler ran
 PARKED: list[str] = []
 
 
@@ -33,6 +36,8 @@ class Note(db.Model):
 
 
 def record_note(event: Event) -> None:
+    CALLS[event.id] = CALLS.get(event.id, 0) + 1
+    time.sleep(event.data.get("work_seconds", 0))  # a long handler
     if FAILURES.get(event.id, 0) > 0:
         FAILURES[event.id] -= 1
         raise RuntimeError("simulated handler failure")
@@ -54,5 +59,6 @@ def create_app(**overrides: object) -> Flask:
     return app
 
 
-def note_event(text: str) -> Event:
-    return Event(type="backbone.note.added", data={"text": text}, source="/backbone")
+def note_event(text: str, work_seconds: float = 0) -> Event:
+    data = {"text": text, "work_seconds": work_seconds}
+    return Event(type="backbone.note.added", data=data, source="/backbone")

@@ -23,7 +23,7 @@ def amqp_url():
     """A vhost of its own: the relay declares every service's queues, here with this module's
     retry delays and delivery limit, which the broker refuses on queues the services' tests made."""
     with throwaway_vhost("-backbone") as url:
-        yield url
+        yield url + "?heartbeat=2"  # short, so a starved heartbeat would show within the test
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +106,7 @@ def test_relay_publishes_cloudevents_with_confirms_and_marks_rows(app, amqp_url,
     assert envelope["specversion"] == "1.0"
     assert envelope["id"] == event.id == properties.message_id
     assert envelope["type"] == "backbone.note.added" == properties.type
-    assert envelope["data"] == {"text": "hello"}
+    assert envelope["data"] == {"text": "hello", "work_seconds": 0}
     assert properties.delivery_mode == 2
     with app.app_context():
         row = svc.db.session.get(svc.OutboxEvent, event.id)
@@ -189,3 +189,23 @@ def test_admin_endpoints_need_an_admin(app):
     admin = app.minter.headers(kind="staff", role="admin")
     body = client.get("/admin/outbox", headers=admin).get_json()
     assert set(body) == {"pending", "oldest_pending_age_seconds"}
+
+
+def test_a_handler_longer_than_the_heartbeat_keeps_the_connection(app, worker, monkeypatch):
+    # The broker drops a connection that misses its heartbeats (about 4 s here): the message
+    # would then be delivered a second time (deduplicated, but delivered).
+    deliveries: list[str] = []
+
+    def counting(app_, body, attempt):
+        deliveries.append(json.loads(body)["id"])
+        return handle_message(app_, body, attempt)
+
+    monkeypatch.setattr("services.common.consumer.handle_message", counting)
+    event = svc.note_event("slow", work_seconds=6)
+    follow_up = svc.note_event("after the slow one")
+    with app.app_context():
+        add_event(event)
+        add_event(follow_up)
+        svc.db.session.commit()
+    wait_until(lambda: notes(app, follow_up.id), timeout=30, message="both events handled")
+    assert deliveries.count(event.id) == 1
