@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import marshmallow as ma
 import sqlalchemy as sa
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 from flask_smorest import Api, Blueprint
 from flask_sqlalchemy import SQLAlchemy
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -17,7 +18,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from . import broker
 from .auth import TokenVerifier
 from .observability import configure_logging, install_request_tracking, metrics_response
-from .problems import VALIDATION_DETAIL, ProblemError, problem
+from .problems import PROBLEM_MIME, VALIDATION_DETAIL, ProblemError, field_error, problem
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,15 @@ class ProblemApi(Api):
     """flask-smorest Api whose every error is RFC 9457 problem+json."""
 
     ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self) -> None:
+        # flask-smorest documents its error responses with the success media type: document
+        # the one they are served with (a private hook; tests/sharing checks the result).
+        self.DEFAULT_RESPONSE_CONTENT_TYPE = PROBLEM_MIME
+        try:
+            super()._register_responses()
+        finally:
+            del self.DEFAULT_RESPONSE_CONTENT_TYPE
 
     def handle_http_exception(self, error: HTTPException):
         data = getattr(error, "data", None) or {}
@@ -114,6 +124,7 @@ def create_service_app(
 
     api = ProblemApi(app)
     install_request_tracking(app)
+    app.before_request(_refuse_unusable_input)
     app.register_error_handler(ProblemError, lambda e: e.response())
     app.register_error_handler(Exception, _unexpected)
     for blueprint in blueprints:
@@ -123,6 +134,45 @@ def create_service_app(
     app.register_blueprint(admin_blueprint)
     _add_health(app, parts)
     return app
+
+
+# PostgreSQL refuses the NUL character and no encoder takes an unpaired surrogate (JSON can
+# carry one as "\ud800"): such text would fail in a query or a hash, as a 500.
+UNUSABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
+UNUSABLE_TEXT_MESSAGE = (
+    "Must not contain NUL characters (\\u0000) or unpaired surrogates (\\ud800-\\udfff)."
+)
+
+
+def _has_unusable_text(value: object) -> bool:
+    """Whether a string anywhere in `value` (keys too) has such a character; no recursion, so
+    that a body nested as deep as the JSON parser allows is checked too."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str) and UNUSABLE_TEXT.search(item):
+            return True
+        if isinstance(item, dict):
+            pending += [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            pending += item
+    return False
+
+
+def _refuse_unusable_input() -> None:
+    """Query parameters and JSON fields no view could use are refused before any view runs."""
+    try:
+        body = request.get_json(silent=True) if request.is_json else None
+    except RecursionError as exc:  # not a ValueError: `silent` does not cover it
+        raise ProblemError(
+            400,
+            "The request body is not valid JSON: it is nested too deeply.",
+            code="MALFORMED_JSON",
+        ) from exc
+    fields = [*request.args.items(multi=True), *(body.items() if isinstance(body, dict) else ())]
+    for name, value in fields:
+        if _has_unusable_text(name) or _has_unusable_text(value):
+            raise field_error(name, UNUSABLE_TEXT_MESSAGE)
 
 
 def _unexpected(error: Exception):

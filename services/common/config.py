@@ -78,6 +78,10 @@ class BaseConfig:
         self.JWT_AUDIENCE = env_str("JWT_AUDIENCE", "portal")
         self.PUBLIC_URL = env_str("PORTAL_PUBLIC_URL", "http://127.0.0.1:8080")
         self.MAX_CONTENT_LENGTH = env_int(f"{prefix}_MAX_CONTENT_LENGTH", 1024 * 1024)
+        # The gateway is in front in every deployment, so its X-Forwarded-For is trusted; it
+        # appends to what the client sent, so entries are counted from the right.
+        self.TRUST_PROXY = env_bool("TRUST_PROXY", True)
+        self.TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 1)
         self.TESTING = False
         for key, value in overrides.items():
             setattr(self, key, value)

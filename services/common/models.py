@@ -6,6 +6,7 @@ A service declares them on its own metadata: `class OutboxEvent(OutboxMixin, db.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 
@@ -21,6 +22,15 @@ def utcnow() -> datetime:
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+# Ids are uuid4 strings; anything else cannot name a row (and must not reach the database:
+# PostgreSQL refuses a NUL character in a query, as a 500).
+ID_PATTERN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
+
+
+def is_id(value: object) -> bool:
+    return isinstance(value, str) and ID_PATTERN.fullmatch(value) is not None
 
 
 class UTCDateTime(sa.TypeDecorator):

@@ -7,6 +7,7 @@ from flask import Flask
 
 from services.common import storage
 from services.common.auth import Caller
+from services.common.models import is_id
 from services.common.outbox import add_event
 from services.common.pagination import paginate
 from services.common.problems import ProblemError, field_error
@@ -20,7 +21,7 @@ UPLOAD_FIELDS = ("folder_id", "name")
 
 
 def known_matter(matter_id: str) -> Matter:
-    matter = db.session.get(Matter, matter_id)
+    matter = db.session.get(Matter, matter_id) if is_id(matter_id) else None
     if matter is None:
         raise ProblemError(
             404,
@@ -33,14 +34,14 @@ def known_matter(matter_id: str) -> Matter:
 
 
 def folder_in(matter_id: str, folder_id: str, field: str = "folder_id") -> Folder:
-    folder = db.session.get(Folder, folder_id)
+    folder = db.session.get(Folder, folder_id) if is_id(folder_id) else None
     if folder is None or folder.matter_id != matter_id:
         raise field_error(field, f"No folder with the id '{folder_id[:64]}' is in this matter.")
     return folder
 
 
 def folder_of(matter_id: str, folder_id: str) -> Folder:
-    folder = db.session.get(Folder, folder_id)
+    folder = db.session.get(Folder, folder_id) if is_id(folder_id) else None
     if folder is None or folder.matter_id != matter_id:
         raise ProblemError(
             404, f"No folder has the id '{folder_id[:64]}' in this matter.", code="FOLDER_NOT_FOUND"
@@ -49,7 +50,7 @@ def folder_of(matter_id: str, folder_id: str) -> Folder:
 
 
 def document_of(document_id: str) -> Document:
-    document = db.session.get(Document, document_id)
+    document = db.session.get(Document, document_id) if is_id(document_id) else None
     if document is None:
         raise ProblemError(
             404, f"No document has the id '{document_id[:64]}'.", code="DOCUMENT_NOT_FOUND"

@@ -51,6 +51,11 @@ class UploadForm:
         try:
             while True:
                 event = self._decoder.next_event()
+                if isinstance(event, (Field, File)) and event.name is None:
+                    raise malformed(
+                        "A part of the form has no name: give each part "
+                        "'Content-Disposition: form-data; name=...' on one line, and send it again."
+                    )
                 if not isinstance(event, NeedData):
                     return event
                 chunk = self._stream.read(CHUNK)

@@ -11,11 +11,15 @@ from collections.abc import Mapping
 
 import sqlalchemy as sa
 
+from services.common.models import is_id
+
 from .models import AudienceMember, Document, Folder, Matter, Version, db
 
 
 def portal_matter(matter_id: str, user_id: str) -> Matter | None:
     """The matter if it is visible and `user_id` is in its audience; None otherwise."""
+    if not is_id(matter_id):
+        return None
     return db.session.scalars(
         sa.select(Matter)
         .join(AudienceMember, AudienceMember.matter_id == Matter.matter_id)
@@ -85,7 +89,7 @@ def visible_documents(matter: Matter) -> list[tuple[Document, Version, list[str]
 
 def visible_document(document_id: str, user_id: str) -> tuple[Document, Version] | None:
     """The document and its current version if `user_id` may see it in the portal."""
-    document = db.session.get(Document, document_id)
+    document = db.session.get(Document, document_id) if is_id(document_id) else None
     if document is None or document.current_version_id is None:
         return None
     matter = portal_matter(document.matter_id, user_id)

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import ipaddress
-
-from flask import current_app, request
 from flask_smorest import Blueprint
 
-from services.common.auth import current_caller
+from services.common.auth import client_address, current_caller
 
 from . import schemas, service
 from .tokens import TokenPair, keyring
@@ -23,24 +20,6 @@ ME = schemas.MeSchema()
 
 # Tokens must not be kept by any cache between the client and us (RFC 6749 section 5.1).
 NO_STORE = {"Cache-Control": "no-store"}
-
-
-def client_address() -> str:
-    """The caller's address for throttling. Each proxy appends the address it received the
-    request from to X-Forwarded-For, so only the last TRUSTED_PROXY_HOPS entries are facts; the
-    ones before are whatever the client sent (a forged first hop would dodge the throttle)."""
-    peer = request.remote_addr or "unknown"
-    candidate = peer
-    config = current_app.config
-    if config["TRUST_PROXY"] and config["TRUSTED_PROXY_HOPS"] > 0:
-        forwarded = request.headers.get("X-Forwarded-For", "").split(",")
-        chain = [hop.strip() for hop in forwarded if hop.strip()]
-        if chain:
-            candidate = chain[-min(config["TRUSTED_PROXY_HOPS"], len(chain))]
-    try:
-        return str(ipaddress.ip_address(candidate))
-    except ValueError:
-        return peer[:64]
 
 
 @blp.before_request

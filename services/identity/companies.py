@@ -5,14 +5,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from services.common.models import new_id
+from services.common.models import is_id, new_id
 from services.common.outbox import add_event
 from services.common.pagination import contains, paginate
 from services.common.problems import ProblemError, field_error
 
 from . import events
 from .errors import commit, not_found
-from .models import Company, Membership, User, db, is_id
+from .models import Company, Membership, User, db
 
 
 def get_company(company_id: str) -> Company:

@@ -8,15 +8,13 @@
 | IDENTITY_LOGIN_MAX_PER_ACCOUNT | 5 | failed logins per e-mail within the window |
 | IDENTITY_LOGIN_MAX_PER_ADDRESS | 20 | failed logins per client address within the window |
 | IDENTITY_LOGIN_WINDOW | 900 | throttling window, seconds |
-| TRUST_PROXY | on | take the client address from X-Forwarded-For (the gateway's entry) |
-| TRUSTED_PROXY_HOPS | 1 | proxies in front that append to X-Forwarded-For (the gateway) |
 | PORTAL_WEB_URL | PORTAL_PUBLIC_URL + /portal | base of the links put in invitations |
 | IDENTITY_SIGNING_KEY_PEM | (empty) | Ed25519 private key (PEM); empty: keys kept in the database |
 """
 
 from __future__ import annotations
 
-from services.common.config import BaseConfig, env_bool, env_int, env_str
+from services.common.config import BaseConfig, env_int, env_str
 
 
 class IdentityConfig(BaseConfig):
@@ -31,10 +29,6 @@ class IdentityConfig(BaseConfig):
             "LOGIN_MAX_PER_ACCOUNT": env_int("IDENTITY_LOGIN_MAX_PER_ACCOUNT", 5),
             "LOGIN_MAX_PER_ADDRESS": env_int("IDENTITY_LOGIN_MAX_PER_ADDRESS", 20),
             "LOGIN_WINDOW": env_int("IDENTITY_LOGIN_WINDOW", 15 * 60),
-            # The gateway is in front in every deployment, so its X-Forwarded-For is trusted.
-            "TRUST_PROXY": env_bool("TRUST_PROXY", True),
-            # The gateway appends to what the client sent: count entries from the right.
-            "TRUSTED_PROXY_HOPS": env_int("TRUSTED_PROXY_HOPS", 1),
             # Derived after the overrides so that a test overriding PUBLIC_URL gets matching links.
             "PORTAL_WEB_URL": env_str("PORTAL_WEB_URL", self.PUBLIC_URL.rstrip("/") + "/portal"),
             "SIGNING_KEY_PEM": env_str("IDENTITY_SIGNING_KEY_PEM", ""),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -34,12 +33,6 @@ USER_KINDS = ("staff", "portal")
 STAFF_ROLES = ("admin", "agent")
 USER_STATUSES = ("invited", "active", "disabled")
 MEMBER_ROLES = ("primary", "secondary", "member")
-# Ids are uuid4 strings; anything else cannot name a row (and must not reach the database).
-ID_PATTERN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
-
-
-def is_id(value: object) -> bool:
-    return isinstance(value, str) and ID_PATTERN.fullmatch(value) is not None
 
 
 def _id() -> Mapped[str]:

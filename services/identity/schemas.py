@@ -5,9 +5,10 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from services.common.models import ID_PATTERN
 from services.common.pagination import PageQuerySchema, page_schema
 
-from .models import ID_PATTERN, LOCALES, MEMBER_ROLES, STAFF_ROLES, USER_KINDS
+from .models import LOCALES, MEMBER_ROLES, STAFF_ROLES, USER_KINDS
 
 
 class _Trimmed:

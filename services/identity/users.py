@@ -11,14 +11,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from services.common.auth import Caller
-from services.common.models import new_id, utcnow
+from services.common.models import is_id, new_id, utcnow
 from services.common.outbox import add_event
 from services.common.pagination import contains, paginate
 from services.common.problems import ProblemError, field_error
 
 from . import events, tokens
 from .errors import commit, email_taken, not_found
-from .models import Company, Invitation, Membership, User, db, is_id
+from .models import Company, Invitation, Membership, User, db
 from .passwords import hash_password
 
 

@@ -5,6 +5,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.common.auth import current_caller, staff_required
+from services.common.models import is_id
 from services.common.pagination import contains, paginate
 from services.common.problems import ProblemError
 
@@ -21,7 +22,7 @@ blp = Blueprint(
 
 
 def _email_or_404(email_id: str) -> Email:
-    email = db.session.get(Email, email_id)
+    email = db.session.get(Email, email_id) if is_id(email_id) else None
     if email is None:
         raise ProblemError(404, f"No e-mail has the id {email_id}.", code="EMAIL_NOT_FOUND")
     return email

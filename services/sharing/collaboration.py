@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from services.common.models import utcnow
+from services.common.models import is_id, utcnow
 from services.common.outbox import add_event
 from services.common.pagination import paginate
 from services.common.problems import ProblemError
@@ -82,7 +82,7 @@ def add_collaborator(matter_id: str, user_id: str, role: str) -> Collaborator:
 
 def remove_collaborator(matter_id: str, collaborator_id: str) -> None:
     matter = get_matter(matter_id, lock=True)
-    collaborator = db.session.get(Collaborator, collaborator_id)
+    collaborator = db.session.get(Collaborator, collaborator_id) if is_id(collaborator_id) else None
     if collaborator is None or collaborator.matter_id != matter.id:
         raise ProblemError(
             404,

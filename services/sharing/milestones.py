@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from services.common.models import is_id
 from services.common.pagination import paginate
 from services.common.problems import ProblemError
 
@@ -23,7 +24,7 @@ def list_milestones(matter_id: str, page: int, page_size: int) -> dict:
 
 def get_milestone(matter_id: str, milestone_id: str) -> Milestone:
     get_matter(matter_id)
-    milestone = db.session.get(Milestone, milestone_id)
+    milestone = db.session.get(Milestone, milestone_id) if is_id(milestone_id) else None
     if milestone is None or milestone.matter_id != matter_id:
         raise ProblemError(
             404,

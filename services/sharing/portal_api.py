@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import request
 from flask_smorest import Blueprint
 
-from services.common.auth import current_caller, portal_required
+from services.common.auth import client_address, current_caller, portal_required
 from services.common.pagination import PageQuerySchema
 
 from . import collaboration, portal_queries
@@ -28,13 +28,6 @@ blp = Blueprint(
     url_prefix="/api/v1/portal/matters",
     description="Contracts and cases shared with me (client portal)",
 )
-
-
-def client_ip() -> str | None:
-    """First hop of X-Forwarded-For (the gateway adds it), else the peer address."""
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    first = forwarded.split(",")[0].strip()
-    return first or request.remote_addr
 
 
 @blp.get("")
@@ -74,7 +67,7 @@ def sign(data: dict, matter_id: str):
         matter_id,
         current_caller().user_id,
         data["full_name"].strip(),
-        client_ip(),
+        client_address(),
         request.headers.get("User-Agent"),
     )
     signature = signed.signature

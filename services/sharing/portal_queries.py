@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
+from services.common.models import is_id
 from services.common.problems import ProblemError
 
 from .models import AudienceEntry, Collaborator, Company, Matter, Milestone, db
@@ -19,11 +20,12 @@ from .views import users_by_id
 
 def _shared_with_me(matter_id: str, user_id: str) -> tuple[Matter, str]:
     """The matter and my reasons if it is in my audience; otherwise 404 whether it exists or not."""
-    row = db.session.execute(
+    query = (
         sa.select(Matter, AudienceEntry.reasons)
         .join(AudienceEntry, AudienceEntry.matter_id == Matter.id)
         .where(AudienceEntry.user_id == user_id, AudienceEntry.matter_id == matter_id)
-    ).first()
+    )
+    row = db.session.execute(query).first() if is_id(matter_id) else None
     if row is None:
         raise ProblemError(
             404, "This matter does not exist or is not shared with you.", code="MATTER_NOT_FOUND"

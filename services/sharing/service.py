@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from services.common.models import utcnow
+from services.common.models import is_id, utcnow
 from services.common.outbox import add_event
 from services.common.pagination import contains, paginate
 from services.common.problems import ProblemError
@@ -25,7 +25,11 @@ def matter_not_found(matter_id: str) -> ProblemError:
 
 
 def get_matter(matter_id: str, lock: bool = False) -> Matter:
-    matter = db.session.get(Matter, matter_id, with_for_update=lock or None)
+    matter = (
+        db.session.get(Matter, matter_id, with_for_update=lock or None)
+        if is_id(matter_id)
+        else None
+    )
     if matter is None:
         raise matter_not_found(matter_id)
     return matter

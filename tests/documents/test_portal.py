@@ -110,6 +110,18 @@ def test_outsiders_get_404_for_every_id(client, matter, staff, requester):
     assert portal_names(client, matter.id, matter.portal_headers(requester)) == {"contract.pdf"}
 
 
+def test_an_id_that_cannot_exist_is_a_404_too(client, matter, requester):
+    matter.publish({requester: ["requester"]}, attachments=True)
+    headers = matter.portal_headers(requester)
+    for url in (
+        "/api/v1/portal/matters/%00/documents",
+        "/api/v1/portal/documents/%00/download",
+        "/api/v1/portal/documents/%00/preview",
+    ):
+        response = client.get(url, headers=headers)
+        assert response.status_code == 404 and response.mimetype == "application/problem+json"
+
+
 def test_an_unpublished_matter_shows_nothing_even_to_its_audience(client, matter, staff, requester):
     matter.publish({requester: ["requester"]}, attachments=True)
     document = add_document(client, staff, matter.id)

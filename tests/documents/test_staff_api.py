@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 
+import pytest
 import sqlalchemy as sa
 
 from services.common.consumer import handle_message
@@ -122,16 +123,38 @@ def test_a_new_version_becomes_current_and_older_ones_stay_downloadable(app, cli
     ]
 
 
-def test_unknown_ids_are_404_problems(client, staff):
-    unknown = str(uuid.uuid4())
+@pytest.mark.parametrize("unknown", [str(uuid.uuid4()), "%00"])
+def test_unknown_ids_are_404_problems(client, matter, staff, unknown):
+    matter.publish({})
     for url, code in (
         (f"/api/v1/documents/{unknown}", "DOCUMENT_NOT_FOUND"),
         (f"/api/v1/documents/{unknown}/download", "DOCUMENT_NOT_FOUND"),
+        (f"/api/v1/documents/{unknown}/versions", "DOCUMENT_NOT_FOUND"),
         (f"/api/v1/matters/{unknown}/documents", "MATTER_NOT_FOUND"),
         (f"/api/v1/matters/{unknown}/folders", "MATTER_NOT_FOUND"),
+        (f"/api/v1/matters/{matter.id}/folders/{unknown}", "FOLDER_NOT_FOUND"),
     ):
         response = client.get(url, headers=staff)
         assert (response.status_code, response.json["code"]) == (404, code), url
+
+
+def test_odd_text_in_a_query_or_field_is_a_422_naming_it(client, matter, staff):
+    matter.publish({})
+    document = add_document(client, staff, matter.id)
+    for url in (
+        f"/api/v1/matters/{matter.id}/documents?folder_id=%00",
+        f"/api/v1/documents/{document['id']}/download?version_id=a%00",
+    ):
+        response = client.get(url, headers=staff)
+        assert response.status_code == 422 and response.mimetype == "application/problem+json"
+    for url, body, field in (
+        (f"/api/v1/matters/{matter.id}/folders", {"name": "A", "parent_id": "\u0000"}, "parent_id"),
+        (f"/api/v1/documents/{document['id']}", {"folder_id": "\u0000"}, "folder_id"),
+    ):
+        response = getattr(client, "post" if "folders" in url else "patch")(
+            url, json=body, headers=staff
+        )
+        assert response.status_code == 422 and field in response.json["errors"], url
 
 
 def test_the_audience_replica_keeps_one_row_per_person(app, matter):

@@ -205,6 +205,11 @@ def test_malformed_uploads_get_problems_a_person_can_act_on(client, matter, staf
     assert unknown.status_code == 422
     assert "owner" in unknown.json["errors"]
 
+    # A line break in a part's name leaves it without one.
+    nameless = upload(client, staff, matter.id, multipart([("owner", "me"), ("a\nb", "c")], PDF))
+    assert nameless.status_code == 400
+    assert nameless.json["code"] == "MALFORMED_MULTIPART"
+
     truncated = client.post(
         url,
         data=b"".join(multipart([], PDF))[:-30],
@@ -213,9 +218,11 @@ def test_malformed_uploads_get_problems_a_person_can_act_on(client, matter, staf
     assert truncated.status_code == 400
     assert truncated.json["code"] == "MALFORMED_MULTIPART"
 
-    foreign_folder = upload(client, staff, matter.id, multipart([("folder_id", "nope")], PDF))
-    assert foreign_folder.status_code == 422
-    assert "folder_id" in foreign_folder.json["errors"]
+    for folder_id in ("nope", "\u0000"):
+        body = multipart([("folder_id", folder_id)], PDF)
+        foreign_folder = upload(client, staff, matter.id, body)
+        assert foreign_folder.status_code == 422
+        assert "folder_id" in foreign_folder.json["errors"]
 
 
 def test_an_unknown_matter_is_a_404_saying_so(client, staff):

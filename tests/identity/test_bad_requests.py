@@ -54,6 +54,16 @@ def test_invalid_user_fields_are_422_with_a_message_per_field(
         assert message in problem["errors"][field]
 
 
+def test_json_nested_too_deeply_is_400(client, agent, nothing_written):
+    response = client.post(
+        "/api/v1/companies",
+        data='{"name": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        content_type="application/json",
+        headers=agent.headers,
+    )
+    assert_problem(response, 400, "MALFORMED_JSON")
+
+
 def test_a_body_that_is_not_an_object_is_422(client, agent, nothing_written):
     response = client.post("/api/v1/companies", json=["Acme"], headers=agent.headers)
     assert_problem(response, 422, "VALIDATION_FAILED")
@@ -163,6 +173,7 @@ def test_blank_optional_fields_mean_none(app, client, agent):
 
 
 ODD_VALUES = [None, "", "  ", 0, -1, 1.5, True, [], {}, ["x"], {"a": 1}, "x" * 5001, "\u0000"]
+ODD_VALUES += ["a\ud800", ["\udfff"]]  # unpaired surrogates: JSON can carry them, UTF-8 cannot
 
 
 def test_odd_values_in_any_field_never_cause_a_5xx(app, client, admin):

@@ -71,7 +71,9 @@ def test_staff_filter_the_log_by_recipient_status_and_event_type(app, client, mi
     assert len(ids("event_type=identity.invitation.sent&status=sent")) == 2
 
 
-@pytest.mark.parametrize("query", ["page_size=201", "page=0", "status=lost"])
+@pytest.mark.parametrize(
+    "query", ["page_size=201", "page=0", "status=lost", "recipient=a%00b", "event_type=%00"]
+)
 def test_a_bad_query_is_a_problem_saying_which_field(client, minter, query):
     response = client.get(f"/api/v1/emails?{query}", headers=minter.headers())
 
@@ -85,12 +87,14 @@ def test_staff_look_up_one_email_and_an_unknown_id_is_a_404_problem(app, client,
 
     found = client.get(f"/api/v1/emails/{email_id}", headers=minter.headers())
     missing = client.get(f"/api/v1/emails/{uuid.uuid4()}", headers=minter.headers())
+    odd = client.get("/api/v1/emails/%00", headers=minter.headers())
 
     assert found.status_code == 200
     assert found.get_json()["recipient_email"] == "person0@example.com"
-    assert missing.status_code == 404
-    assert missing.mimetype == "application/problem+json"
-    assert missing.get_json()["code"] == "EMAIL_NOT_FOUND"
+    for response in (missing, odd):
+        assert response.status_code == 404
+        assert response.mimetype == "application/problem+json"
+        assert response.get_json()["code"] == "EMAIL_NOT_FOUND"
 
 
 def test_resend_is_accepted_and_the_worker_sends_the_email_again(app, client, minter, mail):

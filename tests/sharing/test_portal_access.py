@@ -64,7 +64,7 @@ def test_an_approver_cannot_act_on_a_hidden_matter(world, setting, method, path,
 
 @pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS)
 def test_an_odd_id_is_not_found_either(world, setting, method, path, body):
-    for odd in ("not-a-uuid", "x" * 300, "1%27%20OR%201=1"):
+    for odd in ("not-a-uuid", "x" * 300, "1%27%20OR%201=1", "%00"):
         response = call(world, method, path.format(id=odd), body, world.as_portal(setting["mia"]))
         assert response.status_code == 404, odd
 
@@ -116,6 +116,8 @@ def test_page_size_is_bounded(world, setting):
         ("signature", {"full_name": "   "}, "full_name"),
         ("signature", {"full_name": "n" * 201}, "full_name"),
         ("signature", {}, "full_name"),
+        ("approval", {"decision": "reject", "comment": "No\u0000"}, "comment"),
+        ("signature", {"full_name": "Sam \udc00"}, "full_name"),
     ],
 )
 def test_a_bad_decision_is_a_422_and_leaves_it_pending(world, setting, path, body, field):
@@ -132,3 +134,20 @@ def test_a_bad_decision_is_a_422_and_leaves_it_pending(world, setting, path, bod
         f"/api/v1/portal/matters/{setting['mid']}", headers=world.as_portal(person)
     )
     assert mine.json["collaborations"][0]["status"] == "pending"
+
+
+def test_a_signature_keeps_the_address_the_gateway_saw_not_one_the_client_wrote(world, setting):
+    """The gateway appends the client's address to X-Forwarded-For: entries before it are
+    whatever the client sent, and must not become the signature's evidence."""
+    headers = {**world.as_portal(setting["sam"]), "X-Forwarded-For": "203.0.113.7, 198.51.100.4"}
+    signed = world.http.post(
+        f"/api/v1/portal/matters/{setting['mid']}/signature",
+        json={"full_name": "Sam Signer"},
+        headers=headers,
+    )
+    assert signed.status_code == 201, signed.json
+    listed = world.http.get(
+        f"/api/v1/matters/{setting['mid']}/collaborators", headers=world.as_staff()
+    ).json
+    (signee,) = [c for c in listed["items"] if c["role"] == "signee"]
+    assert signee["signature"]["ip_address"] == "198.51.100.4"

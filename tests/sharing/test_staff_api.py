@@ -25,6 +25,10 @@ def acme(world: World) -> str:
         ({"kind": "case", "reference": "R", "status": "lost"}, "status"),
         ({"kind": "case", "reference": "R", "colour": "red"}, "colour"),
         ({"kind": "case", "reference": "R", "company_id": None}, "company_id"),
+        ({"kind": "case", "reference": "R", "company_id": "\u0000"}, "company_id"),
+        ({"kind": "case", "reference": "R\u0000"}, "reference"),
+        ({"kind": "case", "reference": "R", "title": "Supply \ud800"}, "title"),
+        ({"kind": "case", "reference": "R", "owner_id": "\u0000"}, "owner_id"),
     ],
 )
 def test_bad_matter_input_is_a_422_naming_the_field_and_writes_nothing(world, acme, body, field):
@@ -56,6 +60,54 @@ def test_malformed_json_is_a_400_problem(world):
         headers={**world.as_staff(), "Content-Type": "application/json"},
     )
     assert response.status_code == 400 and response.mimetype == "application/problem+json"
+
+
+def test_json_nested_too_deeply_is_a_400_problem(world, acme):
+    mid = world.new_matter(acme)["id"]
+    response = world.http.patch(
+        f"/api/v1/matters/{mid}",
+        data='{"title": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        headers={**world.as_staff(), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400 and response.json["code"] == "MALFORMED_JSON"
+
+
+def test_ids_that_cannot_exist_are_404_and_odd_text_a_422(world, acme):
+    mid = world.new_matter(acme)["id"]
+    staff = world.as_staff()
+    for method, path in (
+        ("get", "/api/v1/matters/%00"),
+        ("post", "/api/v1/matters/%00/archive"),
+        ("patch", f"/api/v1/matters/{mid}/milestones/%00"),
+        ("delete", f"/api/v1/matters/{mid}/collaborators/%00"),
+    ):
+        response = getattr(world.http, method)(path, json={}, headers=staff)
+        assert response.status_code == 404, path
+        assert response.mimetype == "application/problem+json"
+    for query in ("q=a%00", "company_id=%00"):
+        response = world.http.get(f"/api/v1/matters?{query}", headers=staff)
+        assert response.status_code == 422 and query.split("=")[0] in response.json["errors"]
+    before = world.counts()
+    for path, body, field in (
+        ("milestones", {"title": "Draft\u0000"}, "title"),
+        ("collaborators", {"user_id": "\u0000", "role": "signee"}, "user_id"),
+        ("notification-recipients", {"staff_ids": ["x", "\u0000"]}, "staff_ids"),
+    ):
+        call = world.http.put if path == "notification-recipients" else world.http.post
+        response = call(f"/api/v1/matters/{mid}/{path}", json=body, headers=staff)
+        assert response.status_code == 422 and field in response.json["errors"], path
+    assert world.counts() == before
+
+
+def test_the_openapi_document_says_errors_are_problem_details(world):
+    document = world.http.get("/openapi.json").json
+    errors = document["paths"]["/api/v1/matters/{matter_id}"]["get"]["responses"]["default"]
+    name = errors["$ref"].rsplit("/", 1)[-1]
+    assert list(document["components"]["responses"][name]["content"]) == [
+        "application/problem+json"
+    ]
+    response = world.http.get(f"/api/v1/matters/{uuid.uuid4()}", headers=world.as_staff())
+    assert response.status_code == 404 and response.mimetype == "application/problem+json"
 
 
 def test_a_reference_is_unique(world, acme):
