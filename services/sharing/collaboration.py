@@ -15,8 +15,8 @@ from services.common.outbox import add_event
 from services.common.pagination import paginate
 from services.common.problems import ProblemError
 
-from . import audience, events
-from .models import Collaborator, DocumentVersion, Signature, User, db
+from . import audience, documents_client, events
+from .models import Collaborator, Signature, User, db
 from .portal_queries import visible_matter
 from .service import company_of, get_matter, notification_recipients
 
@@ -101,18 +101,17 @@ def remove_collaborator(matter_id: str, collaborator_id: str) -> None:
     db.session.commit()
 
 
-def _my_pending(matter_id: str, user_id: str, role: str, code: str) -> Collaborator:
-    """My collaboration of `role` on a matter I can see, locked, and still undecided."""
+def _my_pending(
+    matter_id: str, user_id: str, role: str, code: str, lock: bool = True
+) -> Collaborator:
+    """My collaboration of `role` on a matter I can see, still undecided (locked by default)."""
     visible_matter(matter_id, user_id)
-    collaborator = db.session.scalar(
-        sa.select(Collaborator)
-        .where(
-            Collaborator.matter_id == matter_id,
-            Collaborator.user_id == user_id,
-            Collaborator.role == role,
-        )
-        .with_for_update()
+    query = sa.select(Collaborator).where(
+        Collaborator.matter_id == matter_id,
+        Collaborator.user_id == user_id,
+        Collaborator.role == role,
     )
+    collaborator = db.session.scalar(query.with_for_update() if lock else query)
     if collaborator is None:
         raise ProblemError(403, f"You are not asked to act as {role} on this matter.", code=code)
     if collaborator.status != "pending":
@@ -137,27 +136,16 @@ def decide(matter_id: str, user_id: str, decision: str, comment: str | None) -> 
     return collaborator
 
 
-def current_documents(matter_id: str) -> list[dict]:
-    """The latest version of each document of the matter, as documents announced them."""
-    rows = db.session.scalars(
-        sa.select(DocumentVersion)
-        .where(DocumentVersion.matter_id == matter_id)
-        .order_by(DocumentVersion.name, DocumentVersion.document_id)
-    )
-    return [
-        {
-            "document_id": d.document_id,
-            "version_id": d.version_id,
-            "name": d.name,
-            "sha256": d.sha256,
-        }
-        for d in rows
-    ]
-
-
 def sign(
     matter_id: str, user_id: str, full_name: str, ip_address: str | None, user_agent: str | None
 ) -> Collaborator:
+    """Sign over the documents the signee sees, as the documents service answers for them.
+
+    The call to documents happens before the collaborator row is locked (a refusal needs no
+    call); its failure is a 503 with nothing recorded."""
+    _my_pending(matter_id, user_id, "signee", "NOT_A_SIGNEE", lock=False)
+    documents = documents_client.visible_documents(matter_id)
+    db.session.rollback()  # end the read; the decision is made on the locked row below
     collaborator = _my_pending(matter_id, user_id, "signee", "NOT_A_SIGNEE")
     now = utcnow()
     collaborator.status = "signed"
@@ -167,7 +155,7 @@ def sign(
         signed_at=now,
         ip_address=(ip_address or None) and ip_address[:45],
         user_agent=(user_agent or None) and user_agent[:500],
-        documents=current_documents(matter_id),
+        documents=documents,
     )
     matter = get_matter(matter_id)
     _, notify, _ = notification_recipients(matter)

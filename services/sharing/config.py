@@ -4,11 +4,14 @@
 |---|---|---|
 | SHARING_DATABASE_URL | sqlite:///var/db/sharing.db | the service's own database |
 | PORTAL_WEB_URL | PORTAL_PUBLIC_URL + /portal | base of the matter links put in e-mails |
+| DOCUMENTS_URL | http://127.0.0.1:8083 | the documents service, asked what a signee sees |
+| DOCUMENTS_CONNECT_TIMEOUT | 2 | seconds to connect to documents when signing |
+| DOCUMENTS_READ_TIMEOUT | 5 | seconds to wait for documents' answer when signing |
 """
 
 from __future__ import annotations
 
-from services.common.config import BaseConfig, env_str
+from services.common.config import BaseConfig, env_float, env_str, service_url
 
 
 class SharingConfig(BaseConfig):
@@ -19,3 +22,11 @@ class SharingConfig(BaseConfig):
         # Derived after the overrides so that a test overriding PUBLIC_URL gets matching links.
         default_web_url = env_str("PORTAL_WEB_URL", self.PUBLIC_URL.rstrip("/") + "/portal")
         self.PORTAL_WEB_URL = str(overrides.get("PORTAL_WEB_URL", default_web_url)).rstrip("/")
+        # Signing asks documents what the signee sees: a synchronous call, bounded.
+        self.DOCUMENTS_URL = str(overrides.get("DOCUMENTS_URL", service_url("documents")))
+        self.DOCUMENTS_CONNECT_TIMEOUT = float(
+            overrides.get("DOCUMENTS_CONNECT_TIMEOUT", env_float("DOCUMENTS_CONNECT_TIMEOUT", 2))
+        )
+        self.DOCUMENTS_READ_TIMEOUT = float(
+            overrides.get("DOCUMENTS_READ_TIMEOUT", env_float("DOCUMENTS_READ_TIMEOUT", 5))
+        )

@@ -6,7 +6,6 @@ that skip an event older than what is stored, so a duplicate or late delivery ch
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime
 
 import marshmallow as ma
@@ -15,9 +14,7 @@ from marshmallow import fields
 from services.common.events import Event
 
 from . import audience
-from .models import Company, DocumentVersion, Membership, User, db
-
-log = logging.getLogger(__name__)
+from .models import Company, Membership, User, db
 
 NEVER = datetime(1970, 1, 1, tzinfo=UTC)  # a user only a membership event has mentioned
 
@@ -53,16 +50,6 @@ class MembershipSchema(_Loose):
     role = fields.String(required=True)
     active = fields.Boolean(required=True)
     user = fields.Nested(UserSchema, load_default=None)
-
-
-class VersionAddedSchema(_Loose):
-    document_id = fields.String(required=True)
-    matter_id = fields.String(load_default=None, allow_none=True)
-    version_id = fields.String(required=True)
-    name = fields.String(load_default="")
-    size = fields.Integer(load_default=None, allow_none=True)
-    sha256 = fields.String(required=True)
-    content_type = fields.String(load_default=None, allow_none=True)
 
 
 def _newer(row: object | None, moment: datetime) -> bool:
@@ -136,27 +123,10 @@ def on_membership(event: Event) -> None:
     audience.refresh_company(data["company_id"])
 
 
-def on_version_added(event: Event) -> None:
-    data = VersionAddedSchema().load(event.data)
-    if not data["matter_id"]:
-        return  # a document outside any matter (an intervention's) is never signed here
-    moment, row = event.occurred_at, db.session.get(DocumentVersion, data["document_id"])
-    if not _newer(row, moment):
-        log.info("older version of document %s ignored", data["document_id"])
-        return
-    if row is None:
-        row = DocumentVersion(document_id=data["document_id"])
-        db.session.add(row)
-    for name in ("matter_id", "version_id", "name", "size", "sha256", "content_type"):
-        setattr(row, name, data[name])
-    row.source_time = moment
-
-
 HANDLERS = {
     "identity.company.created": [on_company],
     "identity.company.updated": [on_company],
     "identity.user.created": [on_user],
     "identity.user.updated": [on_user],
     "identity.membership.changed": [on_membership],
-    "documents.version.added": [on_version_added],
 }

@@ -87,21 +87,6 @@ class Membership(db.Model):
     source_time: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class DocumentVersion(db.Model):
-    """Replica of documents' latest version per document: what a signature is made over."""
-
-    __tablename__ = "document_versions"
-
-    document_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
-    matter_id: Mapped[str] = mapped_column(sa.String(36), index=True)
-    version_id: Mapped[str] = mapped_column(sa.String(36))
-    name: Mapped[str] = mapped_column(sa.String(255))
-    size: Mapped[int | None] = mapped_column(sa.BigInteger)
-    sha256: Mapped[str] = mapped_column(sa.String(64))
-    content_type: Mapped[str | None] = mapped_column(sa.String(255))
-    source_time: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
 class Matter(db.Model):
     """A contract or case of one client company, and how it is shown in the client portal."""
 
@@ -181,7 +166,7 @@ class Collaborator(db.Model):
 
 
 class Signature(db.Model):
-    """Evidence of a signee's signature: who, when, from where, over which document versions."""
+    """Evidence of a signee's signature: who, when, from where, over which documents."""
 
     __tablename__ = "signatures"
 
@@ -192,7 +177,8 @@ class Signature(db.Model):
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ip_address: Mapped[str | None] = mapped_column(sa.String(45))
     user_agent: Mapped[str | None] = mapped_column(sa.String(500))
-    # [{document_id, version_id, name, sha256}] as they were when signing.
+    # [{document_id, name, sha256}]: what documents showed the signee when signing (signatures
+    # made before 0003 also carry a version_id).
     documents: Mapped[list] = mapped_column(sa.JSON)
 
 

@@ -140,7 +140,7 @@ class MilestoneSchema(ma.Schema):
 
 class SignedDocumentSchema(ma.Schema):
     document_id = fields.String()
-    version_id = fields.String()
+    version_id = fields.String(metadata={"description": "Only on older signatures"})
     name = fields.String()
     sha256 = fields.String()
 

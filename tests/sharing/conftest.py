@@ -1,11 +1,16 @@
 """Fixtures of the sharing tests: the service on a real PostgreSQL database (one per module),
-and a `world` that feeds it identity's facts as real event envelopes and mints tokens."""
+the real documents service over HTTP (signing asks it what the signee sees), and a `world`
+that feeds sharing identity's facts as real event envelopes and mints tokens."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
-from services.common.testing import TokenMinter
+from services.common.testing import ServedApp, TokenMinter
+from services.documents import create_app as create_documents_app
+from services.documents.models import db as documents_db
 from services.sharing import create_app
 from services.sharing.models import db
 
@@ -13,18 +18,40 @@ from .world import World
 
 
 @pytest.fixture(scope="module")
-def app(new_database):
+def minter() -> TokenMinter:
+    return TokenMinter()
+
+
+@pytest.fixture(scope="module")
+def documents(new_database, s3_server, minter) -> Iterator[ServedApp]:
+    """The documents service on its own database and the S3 store, served over real HTTP."""
+    app = create_documents_app(
+        SQLALCHEMY_DATABASE_URI=new_database("documents"),
+        TESTING=True,
+        **{k: v for k, v in s3_server.items() if k.startswith("S3_")},
+    )
+    app.extensions["portal"].verifier = minter.verifier()
+    served = ServedApp(app)
+    yield served
+    served.close()
+    with app.app_context():
+        documents_db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def app(new_database, minter, documents):
     app = create_app(
         SQLALCHEMY_DATABASE_URI=new_database("sharing"),
         PORTAL_WEB_URL="https://portal.example.com/portal",
+        DOCUMENTS_URL=documents.url,
     )
-    app.minter = TokenMinter()
-    app.extensions["portal"].verifier = app.minter.verifier()
+    app.minter = minter
+    app.extensions["portal"].verifier = minter.verifier()
     yield app
     with app.app_context():
         db.engine.dispose()
 
 
 @pytest.fixture
-def world(app) -> World:
-    return World(app, app.minter)
+def world(app, documents) -> World:
+    return World(app, app.minter, documents.app)

@@ -1,4 +1,4 @@
-"""Identity's and documents' events kept as replicas: a duplicate has one effect, a late older
+"""Identity's events kept as replicas: a duplicate has one effect, a late older
 event changes nothing, and a malformed one is retried rather than half applied."""
 
 from __future__ import annotations
@@ -6,11 +6,10 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import sqlalchemy as sa
-
 from services.common.consumer import handle_message
 from services.common.events import Event
-from services.sharing.models import Company, DocumentVersion, Membership, User, db
+from services.sharing.handlers import HANDLERS
+from services.sharing.models import Company, Membership, User, db
 
 from .world import World
 
@@ -80,32 +79,9 @@ def test_a_membership_before_the_user_event_keeps_what_the_user_event_says(world
         assert (stored.kind, stored.status, stored.locale) == ("portal", "invited", "es")
 
 
-def test_the_latest_version_of_each_document_is_kept(world: World):
-    document_id, matter_id = str(uuid.uuid4()), str(uuid.uuid4())
-
-    def version(name: str, digest: str, minutes: int) -> Event:
-        data = {
-            "document_id": document_id,
-            "matter_id": matter_id,
-            "version_id": str(uuid.uuid4()),
-            "name": name,
-            "size": 10,
-            "sha256": digest,
-            "content_type": "application/pdf",
-        }
-        return Event("documents.version.added", data, time=stamp(minutes), source="/documents")
-
-    world.deliver(version("v2.pdf", "2" * 64, 0))
-    world.deliver(version("v1.pdf", "1" * 64, -10))  # redelivered late
-    with world.app.app_context():
-        kept = db.session.get(DocumentVersion, document_id)
-        assert (kept.name, kept.sha256) == ("v2.pdf", "2" * 64)
-        assert (
-            db.session.scalar(
-                sa.select(sa.func.count()).where(DocumentVersion.matter_id == matter_id)
-            )
-            == 1
-        )
+def test_sharing_keeps_no_replica_of_documents():
+    """What a signee signs is asked from documents at signing time (see test_signing)."""
+    assert not [kind for kind in HANDLERS if kind.startswith("documents.version")]
 
 
 def test_a_malformed_event_is_retried_and_applies_nothing(world: World):

@@ -3,9 +3,10 @@ watchers of the client company, hides one milestone, and asks for an approval an
 
 from __future__ import annotations
 
+import json
 import uuid
 
-from services.common.events import Event
+from tests.documents.helpers import PDF
 
 from .world import World
 
@@ -152,19 +153,14 @@ def test_a_contract_is_shared_approved_and_signed(world: World):
     )
     assert not_signee.status_code == 403 and not_signee.json["code"] == "NOT_A_SIGNEE"
 
-    # The documents service announced the contract's files; the signature covers the latest.
-    contract_doc = str(uuid.uuid4())
-    for version, digest in (("v1", "a" * 64), ("v2", "b" * 64)):
-        data = {
-            "document_id": contract_doc,
-            "matter_id": mid,
-            "version_id": f"{contract_doc[:30]}-{version}",
-            "name": "contract.pdf",
-            "size": 1234,
-            "sha256": digest,
-            "content_type": "application/pdf",
-        }
-        world.deliver(Event("documents.version.added", data, subject=contract_doc))
+    # The documents service holds the contract's files (it learned the audience from sharing's
+    # events); the signature covers the current version of what Sam sees, nothing hidden.
+    world.sync_documents()
+    contract = world.upload(mid, "contract.pdf", PDF + b"% v1\n")
+    v2 = world.new_version(contract["id"], PDF + b"% v2\n")
+    hidden = world.upload(mid, "internal-memo.pdf", PDF + b"% memo\n", portal_visible=False)
+    internal = world.folder(mid, "Internal", portal_visible=False)
+    in_folder = world.upload(mid, "pricing.pdf", PDF + b"% price\n", folder_id=internal["id"])
     headers = {
         **world.as_portal(sam),
         "X-Forwarded-For": "203.0.113.7",  # what the gateway adds
@@ -173,12 +169,16 @@ def test_a_contract_is_shared_approved_and_signed(world: World):
     signed = api.post(f"{path}/signature", json={"full_name": " Sam Signer "}, headers=headers)
     assert signed.status_code == 201, signed.json
     assert signed.json["full_name"] == "Sam Signer"
-    assert [d["sha256"] for d in signed.json["documents"]] == ["b" * 64]
+    mine = [{"document_id": contract["id"], "name": "contract.pdf", "sha256": v2["sha256"]}]
+    assert v2["sha256"] != contract["current_version"]["sha256"]
+    assert signed.json["documents"] == mine
     event = world.outbox(mid, "sharing.signature.signed")[-1]["data"]
     assert event["full_name"] == "Sam Signer"
-    assert event["documents"] == [
-        {"document_id": contract_doc, "name": "contract.pdf", "sha256": "b" * 64}
-    ]
+    assert event["documents"] == mine
+    written = json.dumps(world.outbox(mid, "sharing.signature.signed"))
+    for secret in (hidden, in_folder):
+        for value in (secret["id"], secret["name"], secret["current_version"]["sha256"]):
+            assert value not in written and value not in signed.text
     assert event["collaborator"]["id"] == ids["signee"]
     assert sorted(p["user_id"] for p in event["notify"]) == sorted([olivia.id, sven.id])
     twice = api.post(f"{path}/signature", json={"full_name": "Sam"}, headers=headers)
@@ -195,7 +195,7 @@ def test_a_contract_is_shared_approved_and_signed(world: World):
     assert by_role["signee"]["status"] == "signed"
     assert signature["ip_address"] == "203.0.113.7"
     assert signature["user_agent"] == "Firefox/140"
-    assert signature["documents"][0]["version_id"].endswith("-v2")
+    assert signature["documents"] == mine
     assert by_role["approver"]["signature"] is None
     decided_once = api.delete(
         f"/api/v1/matters/{mid}/collaborators/{ids['approver']}", headers=world.as_staff()

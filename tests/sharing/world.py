@@ -1,5 +1,6 @@
 """The world around the sharing service in tests: identity's facts arrive as real event envelopes
-through the consumer's entry point, and people call the API with minted tokens."""
+through the consumer's entry point, people call the API with minted tokens, and the real
+documents service learns sharing's audiences from its outbox and holds the matters' files."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from services.common.consumer import handle_message
 from services.common.events import Event
 from services.common.testing import TokenMinter
 from services.sharing.models import Matter, OutboxEvent, db
+from tests.documents.helpers import CONTENT_TYPE, PDF, multipart
 
 STAFF = str(uuid.uuid4())  # a staff member the replica has not heard of: tokens are enough
 
@@ -27,8 +29,8 @@ class Person:
 
 
 class World:
-    def __init__(self, app: Flask, minter: TokenMinter) -> None:
-        self.app, self.minter = app, minter
+    def __init__(self, app: Flask, minter: TokenMinter, documents: Flask | None = None) -> None:
+        self.app, self.minter, self.documents = app, minter, documents
         self.http = app.test_client()
 
     # identity's facts, delivered the way the consumer receives them
@@ -159,6 +161,67 @@ class World:
     def latest_audience(self, matter_id: str) -> dict[str, list[str]]:
         latest = self.audience_events(matter_id)[-1]
         return {entry["user_id"]: entry["reasons"] for entry in latest["audience"]}
+
+    # the documents service, fed and driven as in the suite
+    def sync_documents(self) -> None:
+        """Deliver every `sharing.audience.changed` sharing wrote to documents' consumer
+        (already processed ones are duplicates there and change nothing)."""
+        with self.app.app_context():
+            rows = db.session.scalars(
+                sa.select(OutboxEvent)
+                .where(OutboxEvent.event_type == "sharing.audience.changed")
+                .order_by(OutboxEvent.created_at)
+            ).all()
+            payloads = [row.payload for row in rows]
+        for payload in payloads:
+            outcome = handle_message(self.documents, payload.encode(), 0)
+            assert outcome.action == "ack", outcome
+
+    def upload(
+        self,
+        matter_id: str,
+        name: str,
+        content: bytes = PDF,
+        portal_visible: bool | None = None,
+        folder_id: str | None = None,
+    ) -> dict:
+        """A document uploaded through documents' staff API, with its own portal setting."""
+        http = self.documents.test_client()
+        fields = [("folder_id", folder_id)] if folder_id else []
+        response = http.post(
+            f"/api/v1/matters/{matter_id}/documents",
+            data=b"".join(multipart(fields, content, name)),
+            headers={**self.as_staff(), "Content-Type": CONTENT_TYPE},
+        )
+        assert response.status_code == 201, response.json
+        document = response.json
+        if portal_visible is not None:
+            response = http.patch(
+                f"/api/v1/documents/{document['id']}",
+                json={"portal_visible": portal_visible},
+                headers=self.as_staff(),
+            )
+            assert response.status_code == 200, response.json
+            document = response.json
+        return document
+
+    def new_version(self, document_id: str, content: bytes) -> dict:
+        response = self.documents.test_client().post(
+            f"/api/v1/documents/{document_id}/versions",
+            data=b"".join(multipart((), content, "v.pdf")),
+            headers={**self.as_staff(), "Content-Type": CONTENT_TYPE},
+        )
+        assert response.status_code == 201, response.json
+        return response.json
+
+    def folder(self, matter_id: str, name: str, **body) -> dict:
+        response = self.documents.test_client().post(
+            f"/api/v1/matters/{matter_id}/folders",
+            json={"name": name, **body},
+            headers=self.as_staff(),
+        )
+        assert response.status_code == 201, response.json
+        return response.json
 
     def counts(self) -> tuple[int, int]:
         """(matters, outbox rows): what must not move when a request is refused."""
