@@ -236,7 +236,7 @@ def main(argv: list[str]) -> int:
     results: list[list[object]] = []
     with ExitStack() as running:
         s3 = running.enter_context(seaweedfs())
-        settings = {k: v for k, v in s3.items() if k.startswith("S3_")}
+        settings = {k: str(v) for k, v in s3.items() if k.startswith("S3_")}  # for an environ
         store = Minio(s3["S3_ENDPOINT"], s3["S3_ACCESS_KEY"], s3["S3_SECRET_KEY"], secure=False)
         transfers = Transfers(store, s3["S3_BUCKET"], payload)
         servers = _serve(running, payload, transfers, settings)

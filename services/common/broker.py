@@ -119,3 +119,27 @@ def declare_topology(
 def ping(url: str, timeout: float = 2.0) -> None:
     """Open and close a connection; raises when the broker cannot be reached."""
     connect(url, timeout=timeout).close()
+
+
+def republish(
+    channel: BlockingChannel,
+    queue: str,
+    body: bytes,
+    properties: pika.BasicProperties,
+    headers: dict,
+) -> None:
+    """Send a consumed message on to `queue` (retry, parking, replay), persistent and confirmed,
+    keeping its id and type."""
+    channel.basic_publish(
+        "",
+        queue,
+        body,
+        pika.BasicProperties(
+            message_id=properties.message_id,
+            type=properties.type,
+            content_type=properties.content_type,
+            delivery_mode=pika.DeliveryMode.Persistent,
+            headers=headers,
+        ),
+        mandatory=True,
+    )

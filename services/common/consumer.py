@@ -159,17 +159,6 @@ class Consumer:
                 if outcome.action == "retry"
                 else broker.parked_queue(self.service)
             )
-            channel.basic_publish(
-                "",
-                target,
-                body,
-                pika.BasicProperties(
-                    message_id=properties.message_id,
-                    type=properties.type,
-                    content_type=properties.content_type,
-                    delivery_mode=pika.DeliveryMode.Persistent,
-                    headers=_headers(properties, outcome, method.routing_key),
-                ),
-                mandatory=True,
-            )
+            headers = _headers(properties, outcome, method.routing_key)
+            broker.republish(channel, target, body, properties, headers)
         channel.basic_ack(method.delivery_tag)

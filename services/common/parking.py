@@ -69,19 +69,7 @@ def replay_parked(app: Flask, message_id: str | None = None) -> int:
                 k: v for k, v in (properties.headers or {}).items() if not k.startswith("x-")
             }
             headers["x-attempt"] = 0
-            channel.basic_publish(
-                "",
-                broker.queue_name(service),
-                body,
-                pika.BasicProperties(
-                    message_id=properties.message_id,
-                    type=properties.type,
-                    content_type=properties.content_type,
-                    delivery_mode=pika.DeliveryMode.Persistent,
-                    headers=headers,
-                ),
-                mandatory=True,
-            )
+            broker.republish(channel, broker.queue_name(service), body, properties, headers)
             channel.basic_ack(method.delivery_tag)
             replayed += 1
             if message_id:

