@@ -143,6 +143,9 @@ class CompanyCreateSchema(CompanyPatchSchema):
 
 class CompanySchema(CompanyCreateSchema):
     id = fields.String()
+    version = fields.Integer(
+        dump_only=True, metadata={"description": "Bumped by every change (replicas use it)"}
+    )
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 

@@ -32,7 +32,8 @@ def test_create_company_answers_it_and_writes_company_created(app, client, agent
     assert body["created_at"] and body["updated_at"]
     (event,) = outbox(app)
     assert event["type"] == "identity.company.created" and event["subject"] == body["id"]
-    assert event["data"] == {"id": body["id"], **expected}
+    assert event["data"] == {"id": body["id"], **expected, "version": 1}
+    assert body["version"] == 1
 
 
 def test_a_company_needs_only_a_name(app, client, agent):
@@ -118,10 +119,10 @@ def test_members_are_added_changed_and_deactivated(app, client, agent):
 
     events = outbox(app)
     assert [e["type"] for e in events] == ["identity.membership.changed"] * 3
-    assert [(e["data"]["role"], e["data"]["active"]) for e in events] == [
-        ("primary", True),
-        ("member", True),
-        ("member", False),
+    assert [(e["data"]["role"], e["data"]["active"], e["data"]["version"]) for e in events] == [
+        ("primary", True, 1),
+        ("member", True, 2),
+        ("member", False, 3),
     ]
     assert events[0]["subject"] == user_id
     assert events[0]["data"] == {
@@ -129,7 +130,14 @@ def test_members_are_added_changed_and_deactivated(app, client, agent):
         "company_id": company_id,
         "role": "primary",
         "active": True,
-        "user": {"id": user_id, "email": "dana@client.example", "name": "Dana", "locale": "en"},
+        "version": 1,
+        "user": {
+            "id": user_id,
+            "email": "dana@client.example",
+            "name": "Dana",
+            "locale": "en",
+            "version": 1,
+        },
     }
 
     again = client.post(
@@ -137,6 +145,7 @@ def test_members_are_added_changed_and_deactivated(app, client, agent):
     )
     assert again.status_code == 201 and again.json["active"] is True
     assert count(app, Membership) == 1
+    assert outbox(app)[-1]["data"]["version"] == 4
 
 
 def test_adding_a_member_twice_is_a_conflict(app, client, agent):

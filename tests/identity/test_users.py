@@ -50,6 +50,7 @@ def test_create_portal_user_with_membership(app, client, agent):
         "kind": "portal",
         "role": None,
         "status": "invited",
+        "version": 1,
     }
     joined = next(e for e in events if e["type"] == "identity.membership.changed")
     assert joined["subject"] == user["id"]
