@@ -23,8 +23,8 @@ def is_newer(incoming: int, stored: int | None) -> bool:
 def disabled_lookup(
     db: SQLAlchemy, id_column: sa.ColumnElement, status_column: sa.ColumnElement
 ) -> Callable[[str], bool]:
-    """For `ServiceParts.account_disabled`: whether this service's users replica says the
-    account is disabled (an unknown user is not: tokens alone identify people here)."""
+    """For `ServiceParts.account_disabled`: whether this service's users table (a replica of
+    identity's, or identity's own) says the account is disabled; an unknown user is not."""
 
     def disabled(user_id: str) -> bool:
         status = db.session.scalar(sa.select(status_column).where(id_column == user_id))
