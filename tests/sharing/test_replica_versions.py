@@ -6,17 +6,14 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 
-import pytest
 import sqlalchemy as sa
 from flask import Flask
 
 from services.common.auth import Caller
 from services.common.consumer import handle_message
-from services.common.testing import wait_until
+from services.common.testing import ServedApp, wait_until
 from services.identity import companies, users
-from services.identity import create_app as create_identity_app
 from services.identity import events as identity_events
 from services.identity.models import Membership as IdentityMembership
 from services.identity.models import OutboxEvent as IdentityOutbox
@@ -28,15 +25,8 @@ from .world import Person, World
 ADMIN = Caller(kind="staff", user_id="00000000-0000-4000-8000-000000000001", role="admin")
 
 
-@pytest.fixture(scope="module")
-def identity(new_database) -> Iterator[Flask]:
-    app = create_identity_app(SQLALCHEMY_DATABASE_URI=new_database("identity"), TESTING=True)
-    yield app
-    with app.app_context():
-        identity_db.engine.dispose()
-
-
 def identity_outbox(identity: Flask) -> list[str]:
+    """What identity wrote to its outbox, oldest first (no worker of it publishes here)."""
     with identity.app_context():
         rows = identity_db.session.scalars(
             sa.select(IdentityOutbox).order_by(IdentityOutbox.created_at)
@@ -62,10 +52,11 @@ def waiting_for_a_row_lock(identity: Flask) -> bool:
 
 
 def test_concurrent_changes_of_a_membership_reach_sharing_in_version_order(
-    identity: Flask, world: World, monkeypatch
+    identity: ServedApp, world: World, monkeypatch
 ):
+    owner = identity.app
     # Arrange: a company, its requester Rita and its contact Dana, as identity announces them.
-    with identity.app_context():
+    with owner.app_context():
         acme = companies.create_company({"name": "Acme Industries"}).id
         people = {}
         for name in ("Rita", "Dana"):
@@ -78,12 +69,12 @@ def test_concurrent_changes_of_a_membership_reach_sharing_in_version_order(
             }
             user = users.create_user(body, ADMIN)
             people[name] = Person(user.id, name, user.email, {acme: "member"})
-    deliver_to_sharing(world, identity_outbox(identity))
+    deliver_to_sharing(world, identity_outbox(owner))
     rita, dana = people["Rita"], people["Dana"]
     matter = world.new_matter(acme)["id"]
     assert world.show(matter, rita, watchers=[dana]).status_code == 200
     assert set(world.latest_audience(matter)) == {rita.id, dana.id}
-    already_sent = set(identity_outbox(identity))
+    already_sent = set(identity_outbox(owner))
 
     # Act: one removes Dana from the company while the other makes her secondary contact; the
     # first to write holds its transaction open until the second waits for the row's lock.
@@ -93,7 +84,7 @@ def test_concurrent_changes_of_a_membership_reach_sharing_in_version_order(
     def held(membership, user):
         event = build(membership, user)
         if first_in.acquire(blocking=False):
-            wait_until(lambda: waiting_for_a_row_lock(identity), timeout=20)
+            wait_until(lambda: waiting_for_a_row_lock(owner), timeout=20)
         return event
 
     monkeypatch.setattr(identity_events, "membership_changed", held)
@@ -102,7 +93,7 @@ def test_concurrent_changes_of_a_membership_reach_sharing_in_version_order(
 
     def change(data: dict) -> None:
         try:
-            with identity.app_context():
+            with owner.app_context():
                 barrier.wait()
                 companies.update_member(acme, dana.id, data)
         except BaseException as exc:  # noqa: BLE001 - reported by the main thread
@@ -119,10 +110,10 @@ def test_concurrent_changes_of_a_membership_reach_sharing_in_version_order(
     assert not failures, failures
 
     # Assert: distinct versions in commit order, the later one describing the final row.
-    sent = [json.loads(p) for p in identity_outbox(identity) if p not in already_sent]
+    sent = [json.loads(p) for p in identity_outbox(owner) if p not in already_sent]
     changes = sorted((e["data"] for e in sent), key=lambda data: data["version"])
     assert [data["version"] for data in changes] == [2, 3]
-    with identity.app_context():
+    with owner.app_context():
         row = identity_db.session.scalars(
             sa.select(IdentityMembership).where(IdentityMembership.user_id == dana.id)
         ).one()
