@@ -46,7 +46,12 @@ AUDIENCE_CHANGED = AudienceChangedData()
 
 def replace_audience(event: Event) -> None:
     """The event carries the whole audience: it replaces the replica, unless it is older."""
-    data = AUDIENCE_CHANGED.load(event.data)
+    apply_audience(AUDIENCE_CHANGED.load(event.data))
+
+
+def apply_audience(data: dict) -> None:
+    """Replace the matter's replica from sharing's audience data (an event, or a read-through
+    answer), unless the stored version is newer."""
     matter = db.session.scalars(
         sa.select(Matter).where(Matter.matter_id == data["matter_id"]).with_for_update()
     ).first()

@@ -1,7 +1,9 @@
 """Companies the replica has not heard of yet, asked of identity (services/common/read_through).
 
 A company created a moment ago may not have reached this replica: identity's answer fills it,
-with identity's version, so the event arriving later changes nothing it should not.
+with identity's version, so the event arriving later changes nothing it should not. The fill is
+committed with the use case's change (it may run while a matter is locked, so it cannot commit
+on its own); a refused request asks again next time.
 """
 
 from __future__ import annotations
