@@ -60,11 +60,13 @@ def test_a_disabled_agent_is_refused_everywhere_then_enabled_again(suite, smtp_s
 
     set_status(firm, sam, "disabled")
     for service, call in calls.items():
-        refused = wait_until(
-            lambda call=call: (r := call()).status_code == 401 and r,
+        wait_until(
+            lambda call=call: call().status_code == 401,
             timeout=10,
             message=f"{service} refusing the disabled agent's token",
         )
+        refused = call()
+        assert refused.status_code == 401, service
         assert refused.headers["Content-Type"].startswith("application/problem+json")
         assert refused.json()["code"] == "ACCOUNT_DISABLED", service
 
