@@ -123,13 +123,33 @@ def add_member(company_id: str, user_id: str, role: str) -> Membership:
     return membership
 
 
+def _not_a_member() -> ProblemError:
+    return ProblemError(
+        404, "This user is not a member of the company.", code="MEMBERSHIP_NOT_FOUND"
+    )
+
+
+def get_member(company_id: str, user_id: str) -> Membership:
+    get_company(company_id)
+    membership = (
+        db.session.scalars(
+            sa.select(Membership).where(
+                Membership.company_id == company_id, Membership.user_id == user_id
+            )
+        ).first()
+        if is_id(user_id)
+        else None
+    )
+    if membership is None:
+        raise _not_a_member()
+    return membership
+
+
 def update_member(company_id: str, user_id: str, data: dict) -> Membership:
     get_company(company_id)
     membership = _membership(company_id, user_id)
     if membership is None:
-        raise ProblemError(
-            404, "This user is not a member of the company.", code="MEMBERSHIP_NOT_FOUND"
-        )
+        raise _not_a_member()
     changed = False
     for attr in ("role", "active"):
         if attr in data and getattr(membership, attr) != data[attr]:

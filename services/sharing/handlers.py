@@ -111,7 +111,12 @@ def on_user(event: Event) -> None:
 
 
 def on_membership(event: Event) -> None:
-    data = MembershipSchema().load(event.data)
+    apply_membership(MembershipSchema().load(event.data))
+
+
+def apply_membership(data: dict) -> None:
+    """Upsert the replica from identity's membership data (an event, or a read-through answer)
+    and recompute the audiences it changes; nothing if what is stored is as new or newer."""
     if data["user"] is not None:
         _upsert_user({**data["user"], "id": data["user_id"]}, full=False)
     key = {"company_id": data["company_id"], "user_id": data["user_id"]}

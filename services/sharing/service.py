@@ -193,6 +193,9 @@ def _check_members(company: Company, requester_id: str, watcher_ids: list[str]) 
 
 def show_in_portal(matter_id: str, settings: dict) -> Matter:
     """Show a matter in the portal, or change its requester, watchers or attachments default."""
+    # Members added a moment ago may not be replicated yet: ask identity before taking the lock.
+    people = [settings["requester_id"], *settings["watcher_ids"]]
+    read_through.memberships(get_matter(matter_id).company_id, people)
     matter = get_matter(matter_id, lock=True)
     if matter.archived_at is not None:
         raise ProblemError(

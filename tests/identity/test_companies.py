@@ -184,3 +184,24 @@ def test_member_endpoints_answer_404_for_unknown_company_or_member(app, client, 
             f"/api/v1/companies/{company_id}/members/{user_id}", json={}, headers=agent.headers
         )
         assert_problem(response, 404, "MEMBERSHIP_NOT_FOUND")
+
+
+def test_one_membership_is_read_with_its_version(app, client, agent):
+    company_id = make_company(app, "Acme")
+    user_id = make_user(app, "dana@client.example", companies=((company_id, "member"),))
+    members = f"/api/v1/companies/{company_id}/members"
+    client.patch(f"{members}/{user_id}", json={"role": "primary"}, headers=agent.headers)
+
+    response = client.get(f"{members}/{user_id}", headers=agent.headers)
+
+    assert response.status_code == 200
+    body = response.get_json()
+    assert (body["user_id"], body["role"], body["active"], body["version"]) == (
+        user_id,
+        "primary",
+        True,
+        2,
+    )
+    assert body["user"]["email"] == "dana@client.example"
+    unknown = client.get(f"{members}/{company_id}", headers=agent.headers)
+    assert_problem(unknown, 404, "MEMBERSHIP_NOT_FOUND")

@@ -53,3 +53,35 @@ def test_identity_down_is_a_503_to_try_again(world: World, monkeypatch):
     assert "try again in a moment" in response.json["detail"].lower()
     assert response.headers["Retry-After"]
     assert world.counts() == before
+
+
+def test_a_member_added_a_moment_ago_can_be_made_requester(world: World, identity: ServedApp):
+    owner = identity.app.test_client()
+    staff = world.as_staff()
+    company = owner.post("/api/v1/companies", json={"name": "Fresh & Co"}, headers=staff).json
+    contact = {
+        "email": f"dana.{uuid.uuid4().hex[:8]}@fresh.example",
+        "name": "Dana",
+        "locale": "fr",
+        "kind": "portal",
+        "memberships": [{"company_id": company["id"], "role": "primary"}],
+    }
+    dana = owner.post("/api/v1/users", json=contact, headers=staff)
+    assert dana.status_code == 201, dana.json
+    matter = matter_of(world, company["id"]).json
+
+    shown = world.http.put(
+        f"/api/v1/matters/{matter['id']}/portal",
+        json={"requester_id": dana.json["id"], "watcher_ids": [str(uuid.uuid4())]},
+        headers=staff,
+    )
+    # The unknown watcher is refused, but Dana is known now: only the watchers are named.
+    assert shown.status_code == 422 and list(shown.json["errors"]) == ["watcher_ids"]
+
+    shown = world.http.put(
+        f"/api/v1/matters/{matter['id']}/portal",
+        json={"requester_id": dana.json["id"], "watcher_ids": []},
+        headers=staff,
+    )
+    assert shown.status_code == 200, shown.json
+    assert world.latest_audience(matter["id"]) == {dana.json["id"]: ["requester"]}
