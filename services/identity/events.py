@@ -80,8 +80,9 @@ def membership_changed(membership: Membership, user: User) -> Event:
         "role": membership.role,
         "active": membership.active,
         "version": next_version(membership),
-        # The user's own version: a consumer fills in contact details only if it has none newer.
-        "user": {**_person(user), "version": user.version},
+        # The user's own version (a user created in this transaction gets 1 at the flush): a
+        # consumer fills in contact details only if it has none newer.
+        "user": {**_person(user), "version": 1 if user.version is None else user.version},
     }
     return Event("identity.membership.changed", data, subject=user.id)
 
