@@ -36,6 +36,7 @@ def app(new_database, amqp_url, mail, minter) -> Iterator:
         SMTP_TIMEOUT=5.0,
         RETRY_DELAYS=[0.2, 0.5],
         PORTAL_FIRM_NAME="Dupont & Associés",
+        MAIL_FROM="Dupont & Associés <portail@dupont.example>",
         TESTING=True,
     )
     app.extensions["portal"].verifier = minter.verifier()

@@ -46,7 +46,7 @@ def test_an_invitation_is_sent_once_even_when_the_event_comes_twice(app, mail):
 
     (message,) = mail.messages
     assert message["To"] == "Marie Curie <marie.curie@example.com>"
-    assert message["From"] == "Client portal <no-reply@portal.local>"
+    assert message["From"] == "Dupont & Associés <portail@dupont.example>"
     assert message["Subject"] == "Dupont & Associés vous invite sur son portail client"
     assert message["Content-Language"] == "fr"
     text = message.get_body(("plain",)).get_content()

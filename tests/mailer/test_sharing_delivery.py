@@ -55,9 +55,11 @@ def test_a_published_contract_reaches_each_person_in_their_own_language(app, mai
     assert set(received) == {"marie@example.com", "lena@example.com", "pablo@example.com"}
     marie, lena, pablo = (received[p["email"]] for p in (MARIE, LENA, PABLO))
     assert marie["Subject"] == (
-        "Un nouveau contrat est partagé avec vous : C-2026-014 – Supply agreement"
+        "Un nouveau contrat a été partagé avec vous : C-2026-014 – Supply agreement"
     )
-    assert lena["Subject"] == "A new contract is shared with you: C-2026-014 – Supply agreement"
+    assert (
+        lena["Subject"] == "A new contract has been shared with you: C-2026-014 – Supply agreement"
+    )
     assert pablo["Subject"] == (
         "Se ha compartido con usted un nuevo contrato: C-2026-014 – Supply agreement"
     )
@@ -118,7 +120,9 @@ def test_internal_recipients_get_the_checksums_of_what_was_signed(app, mail):
     handle_message(app, body(sharing_event("sharing.signature.signed")), 0)
 
     (message,) = mail.messages
-    assert message["Subject"] == "Lena Sophie Meier a signé C-2026-014 – Supply agreement"
+    assert (
+        message["Subject"] == "Lena Sophie Meier a signé le contrat C-2026-014 – Supply agreement"
+    )
     text = message.get_body(("plain",)).get_content()
     assert f"SHA-256 : {SHA_CONTRACT}" in text
     assert f"SHA-256 : {SHA_ANNEX}" in text
