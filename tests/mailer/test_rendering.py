@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from services.mailer.catalog import invitation_addressees
+from services.mailer.catalog import NOTIFICATIONS, invitation_addressees
 from services.mailer.rendering import (
+    LOCALES,
     format_date,
     format_datetime,
     format_names,
@@ -14,7 +15,7 @@ from services.mailer.rendering import (
     resolve_time_zone,
 )
 
-from .conftest import invitation_event
+from .conftest import invitation_event, password_reset_event, sharing_event
 
 ACCEPT_URL = "https://portal.example.com/invitations/accept?token=s3cr3t-t0ken"
 
@@ -164,3 +165,33 @@ def test_unknown_time_zones_fall_back_to_the_next_candidate_then_utc():
     assert resolve_time_zone(None, "Europe/Paris", "UTC") == "Europe/Paris"
     assert resolve_time_zone("Mars/Olympus", "America/Mexico_City") == "America/Mexico_City"
     assert resolve_time_zone("", None) == "UTC"
+
+
+def _sample(event_type: str) -> dict:
+    if event_type == "identity.invitation.sent":
+        return invitation_event().data
+    if event_type == "identity.password_reset.requested":
+        return password_reset_event().data
+    return sharing_event(event_type).data
+
+
+@pytest.mark.parametrize("event_type", sorted(NOTIFICATIONS))
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("kind", ["contract", "case"])
+def test_every_email_renders_in_every_language_with_the_firm_and_no_leftovers(
+    event_type, locale, kind
+):
+    notification = NOTIFICATIONS[event_type]
+    data = _sample(event_type)
+    if "matter" in data:
+        data["matter"]["kind"] = kind
+    for addressee in notification.addressees(data):
+        context = {**addressee.context, "firm_name": "Acme Inc."}
+        email = render(notification.template, locale, context, "Europe/Paris")
+
+        assert email.subject
+        for part in (email.subject, email.text, email.html):
+            assert "{{" not in part and "{%" not in part
+            assert ".." not in part.replace("...", "")
+        assert "Acme Inc." in email.text
+        assert f'lang="{locale}"' in email.html
