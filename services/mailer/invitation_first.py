@@ -28,7 +28,11 @@ INVITATION_TEMPLATE = "invitation"
 
 
 def _lock(user_id: str | None) -> Recipient | None:
-    return db.session.get(Recipient, user_id, with_for_update=True) if user_id else None
+    """The person's replica row, locked and read afresh (what another transaction committed
+    while this one waited for the lock counts)."""
+    if user_id is None:
+        return None
+    return db.session.get(Recipient, user_id, with_for_update=True, populate_existing=True)
 
 
 def must_wait_for_invitation(user_id: str | None, email: str) -> bool:

@@ -3,10 +3,12 @@ events arrive in (real consumer code, SMTP server and PostgreSQL)."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 
 from services.common.consumer import handle_message
 from services.common.events import Event
+from services.mailer import delivery
 
 from .conftest import (
     LATER,
@@ -122,3 +124,48 @@ def test_becoming_active_without_an_invitation_email_releases_what_was_held(app,
     handle_message(app, body(released), 0)
 
     assert _subjects(mail) == [SHARED]
+
+
+def test_a_hold_decided_while_the_invitation_goes_out_is_released_all_the_same(
+    app, mail, monkeypatch
+):
+    """The race the replica lock closes: the share decides to hold (no invitation sent yet, as
+    far as it can see) while the invitation's transaction, not committed, looks for held
+    e-mails. Without the lock both commit and the share stays held for ever."""
+    user_id = _known_as(app, "invited")
+    share_decided, invitation_looked = threading.Event(), threading.Event()
+    must_wait, release = delivery.must_wait_for_invitation, delivery.release_held
+
+    def deciding(*args):
+        waits = must_wait(*args)
+        share_decided.set()
+        # Give the invitation's transaction every chance to look before this one commits.
+        invitation_looked.wait(timeout=2)
+        return waits
+
+    def releasing(*args):
+        share_decided.wait(timeout=10)
+        release(*args)
+        invitation_looked.set()
+
+    monkeypatch.setattr(delivery, "must_wait_for_invitation", deciding)
+    monkeypatch.setattr(delivery, "release_held", releasing)
+    invitation = invitation_event(id=user_id, email=PABLO, locale=None)
+    outcomes = {}
+
+    def handle(name: str, event: Event) -> None:
+        outcomes[name] = handle_message(app, body(event), 0).action
+
+    threads = [
+        threading.Thread(target=handle, args=("share", _shared_with(user_id))),
+        threading.Thread(target=handle, args=("invitation", invitation)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert outcomes == {"share": "ack", "invitation": "ack"}
+    (released,) = outbox(app, "mailer.email.released")
+    assert handle_message(app, body(released), 0).action == "ack"
+    assert _subjects(mail) == [INVITATION, SHARED]
