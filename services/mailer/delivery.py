@@ -30,7 +30,8 @@ from .events import (
     email_sent,
     resend_requested_schema,
 )
-from .invitation_first import INVITATION_TEMPLATE, must_wait_for_invitation, release_held
+from .invitation_first import must_wait_for_invitation, release_held
+from .invitation_links import INVITATION_TEMPLATE, forget_links
 from .models import FAILED, HELD, SENT, Email, db
 from .recipients import known_recipient
 from .rendering import Rendered, render, resolve_locale, resolve_time_zone
@@ -246,6 +247,7 @@ def deliver(event: Event) -> None:
             return
         _record(outgoing, row, FAILED if rejection else SENT, rendered.subject, rejection)
         if not rejection and outgoing.template == INVITATION_TEMPLATE:
+            forget_links(outgoing.email, except_url=outgoing.event_data["accept_url"])
             release_held(outgoing.user_id, outgoing.email)
         progress = True
 

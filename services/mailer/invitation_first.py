@@ -22,9 +22,8 @@ from services.common.events import Event
 from services.common.outbox import add_event
 
 from .events import email_released
+from .invitation_links import INVITATION_TEMPLATE
 from .models import HELD, SENT, Email, Recipient, db
-
-INVITATION_TEMPLATE = "invitation"
 
 
 def _lock(user_id: str | None) -> Recipient | None:

@@ -19,7 +19,7 @@ from services.common.outbox import add_event
 
 from .catalog import NOTIFICATIONS
 from .events import resend_requested
-from .invitation_first import INVITATION_TEMPLATE
+from .invitation_links import INVITATION_TEMPLATE
 from .models import HELD, Email, Recipient, db
 
 
@@ -48,12 +48,31 @@ def _superseded(email: Email) -> bool:
     return db.session.scalar(newer.limit(1)) is not None
 
 
+def _address_changed(email: Email, recipient: Recipient | None, invitation: bool) -> Refusal | None:
+    if recipient is None or recipient.email == email.recipient_email:
+        return None
+    advice = " Invite them again: a new invitation goes to their current address."
+    return Refusal(
+        "RECIPIENT_ADDRESS_CHANGED",
+        f"This e-mail went to {email.recipient_email}, but this person's address is now "
+        f"{recipient.email}: it is not sent again to the old address."
+        + (advice if invitation else ""),
+    )
+
+
+def _accepted(recipient: Recipient | None) -> Refusal | None:
+    if recipient is None or recipient.status != "active":
+        return None
+    return Refusal(
+        "INVITATION_ACCEPTED",
+        "This person has accepted an invitation already and signs in with their password.",
+    )
+
+
 def _invitation_refusal(email: Email, recipient: Recipient | None) -> Refusal | None:
-    if recipient is not None and recipient.status == "active":
-        return Refusal(
-            "INVITATION_ACCEPTED",
-            "This person has accepted an invitation already and signs in with their password.",
-        )
+    accepted = _accepted(recipient)
+    if accepted is not None:
+        return accepted
     expires_at = datetime.fromisoformat(email.event_data["expires_at"].replace("Z", "+00:00"))
     if expires_at.astimezone(UTC) <= utcnow():
         return Refusal(
@@ -87,27 +106,32 @@ def resend_refusal(email: Email) -> Refusal | None:
             "This e-mail carried a one-time link, which the log does not keep: the person asks "
             "for a new one (for a password, on the sign-in page).",
         )
+    invitation = notification.template == INVITATION_TEMPLATE
+    if invitation and not email.event_data.get("accept_url"):
+        # The log forgot the link (invitation_links.py): it is dead, say why if we can tell.
+        invited = db.session.get(Recipient, email.event_data["user"]["id"])
+        return (
+            _address_changed(email, invited, invitation)
+            or _accepted(invited)
+            or Refusal(
+                "INVITATION_LINK_DEAD",
+                "This invitation's link no longer works (a newer invitation replaced it or it was "
+                "accepted): invite the person again if they still need one.",
+            )
+        )
     try:
         recipient = _recipient(email)
     except ma.ValidationError:
         return Refusal("RESEND_NOT_ALLOWED", "This e-mail can no longer be rebuilt.")
-    if recipient is not None and recipient.email != email.recipient_email:
-        advice = (
-            " Invite them again: a new invitation goes to their current address."
-            if notification.template == INVITATION_TEMPLATE
-            else ""
-        )
-        return Refusal(
-            "RECIPIENT_ADDRESS_CHANGED",
-            f"This e-mail went to {email.recipient_email}, but this person's address is now "
-            f"{recipient.email}: it is not sent again to the old address.{advice}",
-        )
+    changed = _address_changed(email, recipient, invitation)
+    if changed is not None:
+        return changed
     if recipient is not None and recipient.status == "disabled":
         return Refusal(
             "RECIPIENT_DISABLED",
             "This person's account is disabled: enable it before sending them anything.",
         )
-    if notification.template == INVITATION_TEMPLATE:
+    if invitation:
         return _invitation_refusal(email, recipient)
     return None
 

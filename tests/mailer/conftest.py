@@ -50,7 +50,11 @@ def client(app):
     return app.test_client()
 
 
-def invitation_event(expires_at: str = "2026-12-01T09:30:00Z", **user) -> Event:
+def invitation_event(
+    expires_at: str = "2026-12-01T09:30:00Z",
+    accept_url: str = "https://portal.example.com/invitations/accept?token=s3cr3t-t0ken",
+    **user,
+) -> Event:
     """`identity.invitation.sent` as identity publishes it."""
     user_id = user.pop("id", str(uuid.uuid4()))
     return Event(
@@ -66,7 +70,7 @@ def invitation_event(expires_at: str = "2026-12-01T09:30:00Z", **user) -> Event:
                 "locale": "fr",
                 **user,
             },
-            "accept_url": "https://portal.example.com/invitations/accept?token=s3cr3t-t0ken",
+            "accept_url": accept_url,
             "expires_at": expires_at,
             "invited_by": {"id": str(uuid.uuid4()), "name": "Jean Dupont"},
             "companies": [

@@ -8,6 +8,7 @@ import pytest
 
 from services.common.consumer import handle_message
 from services.common.events import Event
+from services.mailer.models import Email, db
 
 from .conftest import (
     LATER,
@@ -21,6 +22,7 @@ from .conftest import (
 )
 
 OLD, NEW = "pablo@example.com", "pablo@new.example"
+LINK = "https://portal.example.com/portal/accept-invitation?token="
 
 
 def _invited(app, mail, **invitation) -> tuple[str, str]:
@@ -128,3 +130,30 @@ def test_only_the_newest_invitation_may_be_resent(app, client, minter, mail):
     assert older.status_code == 409
     assert older.get_json()["code"] == "INVITATION_SUPERSEDED"
     assert latest.status_code == 202
+
+
+def _link(app, email_id: str) -> str | None:
+    with app.app_context():
+        return db.session.get(Email, email_id).event_data["accept_url"]
+
+
+@pytest.mark.parametrize("voided_by", ["a newer invitation", "an acceptance", "an address change"])
+def test_the_log_forgets_an_invitation_link_once_it_is_dead(app, client, minter, mail, voided_by):
+    user_id, first_id = _invited(app, mail, accept_url=f"{LINK}first")
+    assert _link(app, first_id) == f"{LINK}first"
+
+    if voided_by == "a newer invitation":
+        newer = invitation_event(id=user_id, email=OLD, expires_at=LATER, accept_url=f"{LINK}2")
+        handle_message(app, body(newer), 0)
+        (newest,) = [row for row in emails(app) if row.id != first_id]
+        assert _link(app, newest.id) == f"{LINK}2"  # the live link stays resendable
+    elif voided_by == "an acceptance":
+        _changed(app, user_id, status="active")
+    else:
+        _changed(app, user_id, email=NEW)
+
+    assert _link(app, first_id) is None
+    with app.app_context():
+        assert "first" not in str(db.session.get(Email, first_id).event_data)
+    response = _resend(client, minter, first_id)
+    assert response.status_code == 409
