@@ -18,7 +18,7 @@ from services.common.models import new_id, utcnow
 from services.common.outbox import add_event
 
 from . import smtp
-from .catalog import NOTIFICATIONS
+from .catalog import NOTIFICATIONS, Notification
 from .events import (
     EMAIL_DEFERRED,
     EMAIL_RELEASED,
@@ -57,7 +57,7 @@ class Outgoing:
     resend_of: Email | None = None
 
     @property
-    def notification(self):
+    def notification(self) -> Notification:
         return NOTIFICATIONS[self.event_type]
 
 
@@ -234,7 +234,7 @@ def deliver(event: Event) -> None:
         if outgoing.notification.after_invitation and must_wait_for_invitation(
             outgoing.user_id, outgoing.email
         ):
-            if row is None:
+            if row is None or row.status != HELD:
                 _record(outgoing, row, HELD, _render(outgoing).subject)
             continue
         try:
@@ -284,6 +284,8 @@ def on_park(event: Event, error: str) -> None:
         row = _logged(outgoing)
         if row is not None and row.status == SENT:
             continue
+        if row is not None and row.status == HELD and event.type != EMAIL_RELEASED:
+            continue  # still waiting for the invitation: a failed redelivery changes nothing
         try:
             subject = _render(outgoing).subject
         except Exception:  # noqa: BLE001 - the failure may be the template itself

@@ -184,7 +184,9 @@ def test_every_email_renders_in_every_language_with_the_firm_and_no_leftovers(
     notification = NOTIFICATIONS[event_type]
     data = _sample(event_type)
     if "matter" in data:
-        data["matter"]["kind"] = kind
+        data["matter"].update(kind=kind, company_name="Globex Inc.")
+    if "companies" in data:
+        data["companies"][-1]["name"] = "Globex Inc."
     for addressee in notification.addressees(data):
         context = {**addressee.context, "firm_name": "Acme Inc."}
         email = render(notification.template, locale, context, "Europe/Paris")
