@@ -8,14 +8,14 @@ from .recipients import on_user_changed
 
 HANDLERS: dict = {
     "identity.user.created": [
-        invitation_links.on_user_changed,
+        invitation_links.forget_voided_links,
         on_user_changed,
-        invitation_first.on_user_changed,
+        invitation_first.release_when_active,
     ],
     "identity.user.updated": [
-        invitation_links.on_user_changed,
+        invitation_links.forget_voided_links,
         on_user_changed,
-        invitation_first.on_user_changed,
+        invitation_first.release_when_active,
     ],
     RESEND_REQUESTED: [deliver],
     EMAIL_DEFERRED: [deliver],

@@ -75,7 +75,7 @@ class _User(ma.Schema):
 _user = _User()
 
 
-def on_user_changed(event: Event) -> None:
+def release_when_active(event: Event) -> None:
     """Handler (after the replica's): someone who no longer waits for an invitation (they
     accepted it, or were created active) gets what was held for them."""
     user = _user.load(event.data)

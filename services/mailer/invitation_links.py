@@ -43,7 +43,7 @@ class _User(ma.Schema):
 _user = _User()
 
 
-def on_user_changed(event: Event) -> None:
+def forget_voided_links(event: Event) -> None:
     """Handler (before the replica's, which it reads as it was): forget the links a change
     voids."""
     user = _user.load(event.data)
