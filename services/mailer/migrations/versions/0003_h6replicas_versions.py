@@ -3,15 +3,15 @@
 The recipients replica keeps identity's version of the user instead of the time of the last
 event (wall clocks do not order two transactions).
 
-Revision ID: 0002_h6replicas_versions
-Revises: 0001
+Revision ID: 0003_h6replicas_versions
+Revises: 0002_h6_mailer_held_tz
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_h6replicas_versions"
-down_revision = "0001"
+revision = "0003_h6replicas_versions"
+down_revision = "0002_h6_mailer_held_tz"
 branch_labels = None
 depends_on = None
 
