@@ -142,11 +142,16 @@ def sign(
     """Sign over the documents the signee sees, as the documents service answers for them.
 
     The call to documents happens before the collaborator row is locked (a refusal needs no
-    call); its failure is a 503 with nothing recorded."""
+    call); its failure, or an answer from an audience older than the one sharing published
+    (before the call, or while it ran), is a 503 with nothing recorded."""
     _my_pending(matter_id, user_id, "signee", "NOT_A_SIGNEE", lock=False)
-    documents = documents_client.visible_documents(matter_id)
+    published = get_matter(matter_id).audience_version
+    shown = documents_client.visible_documents(matter_id, published)
     db.session.rollback()  # end the read; the decision is made on the locked row below
     collaborator = _my_pending(matter_id, user_id, "signee", "NOT_A_SIGNEE")
+    matter = get_matter(matter_id)
+    if matter.audience_version > shown.audience_version:
+        raise documents_client.catching_up()
     now = utcnow()
     collaborator.status = "signed"
     collaborator.decided_at = now
@@ -155,9 +160,8 @@ def sign(
         signed_at=now,
         ip_address=(ip_address or None) and ip_address[:45],
         user_agent=(user_agent or None) and user_agent[:500],
-        documents=documents,
+        documents=shown.documents,
     )
-    matter = get_matter(matter_id)
     _, notify, _ = notification_recipients(matter)
     user = db.session.get(User, user_id)
     signature = collaborator.signature
