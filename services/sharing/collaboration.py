@@ -1,7 +1,9 @@
-"""Use cases on collaborators: the firm adds or removes approvers and signees; they decide.
+"""Use cases on collaborators: the firm adds or withdraws approvers and signees; they decide.
 
 Collaborators may belong to any company (a counterparty signs too) but must be portal users.
 A decision is final: the collaborator row is locked while deciding, so two clicks make one.
+The firm may withdraw a collaborator at any time: their access goes at once, and a decision
+or signature they made stays on record, marked withdrawn.
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ def add_collaborator(matter_id: str, user_id: str, role: str) -> Collaborator:
         Collaborator.matter_id == matter.id,
         Collaborator.user_id == user.id,
         Collaborator.role == role,
+        Collaborator.withdrawn_at.is_(None),
     )
     if db.session.scalar(existing):
         raise _exists(role)
@@ -80,23 +83,30 @@ def add_collaborator(matter_id: str, user_id: str, role: str) -> Collaborator:
     return collaborator
 
 
-def remove_collaborator(matter_id: str, collaborator_id: str) -> None:
+def withdraw_collaborator(matter_id: str, collaborator_id: str, staff_id: str) -> None:
+    """Take the collaborator's access away now (they leave the audience, documents hears it).
+
+    One who has not decided is simply removed; a decision or signature stays, marked withdrawn.
+    The row is locked, so a signature being made meanwhile is either kept or never made."""
     matter = get_matter(matter_id, lock=True)
-    collaborator = db.session.get(Collaborator, collaborator_id) if is_id(collaborator_id) else None
+    collaborator = (
+        db.session.get(Collaborator, collaborator_id, with_for_update=True)
+        if is_id(collaborator_id)
+        else None
+    )
     if collaborator is None or collaborator.matter_id != matter.id:
         raise ProblemError(
             404,
             f"Matter {matter_id} has no collaborator with the id {collaborator_id}.",
             code="COLLABORATOR_NOT_FOUND",
         )
-    if collaborator.status != "pending":
-        raise ProblemError(
-            409,
-            f"This {collaborator.role} has already decided ({collaborator.status}); "
-            "a decision stays on record.",
-            code="COLLABORATOR_DECIDED",
-        )
-    db.session.delete(collaborator)
+    if collaborator.withdrawn_at is not None:
+        return  # withdrawn already: asking again changes nothing
+    if collaborator.status == "pending":
+        db.session.delete(collaborator)
+    else:
+        collaborator.withdrawn_at = utcnow()
+        collaborator.withdrawn_by = staff_id
     audience.refresh([matter])
     db.session.commit()
 
@@ -110,6 +120,7 @@ def _my_pending(
         Collaborator.matter_id == matter_id,
         Collaborator.user_id == user_id,
         Collaborator.role == role,
+        Collaborator.withdrawn_at.is_(None),
     )
     collaborator = db.session.scalar(query.with_for_update() if lock else query)
     if collaborator is None:

@@ -172,6 +172,13 @@ class CollaboratorSchema(ma.Schema):
     comment = fields.String(allow_none=True)
     signature = fields.Nested(SignatureSchema, allow_none=True)
     created_at = fields.DateTime()
+    withdrawn_at = fields.DateTime(
+        allow_none=True,
+        metadata={"description": "Set when the firm withdrew them after they decided"},
+    )
+    withdrawn_by = fields.Nested(
+        PersonSchema, allow_none=True, metadata={"description": "The staff member who did"}
+    )
 
 
 class RecipientsSchema(ma.Schema):
