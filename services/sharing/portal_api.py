@@ -64,6 +64,11 @@ def approve_or_reject(data: dict, matter_id: str):
 @portal_required
 @blp.arguments(SignSchema)
 @blp.response(201, SignatureReceiptSchema)
+@blp.alt_response(
+    503,
+    response="SERVICE_UNAVAILABLE",
+    description="Nothing was signed: the documents could not be checked yet (Retry-After)",
+)
 def sign(data: dict, matter_id: str):
     """Sign as a signee over the matter's documents you see now; the signature is final.
 

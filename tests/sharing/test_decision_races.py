@@ -129,3 +129,32 @@ def test_a_signee_withdrawn_while_signing_signs_nothing(both: World):
     assert staff_record(both, mid, collaborator_id) is None
     assert both.outbox(mid, "sharing.signature.signed") == []
     assert both.counts()[1] == before[1] + 1  # the withdrawal's audience event, nothing else
+
+
+def test_two_clicks_on_approve_and_reject_make_one_decision(both: World):
+    acme = both.company("Acme Industries")
+    rita, alice = both.client("Rita", acme), both.client("Alice", acme)
+    mid = both.new_matter(acme)["id"]
+    assert both.show(mid, rita).status_code == 200
+    added = both.http.post(
+        f"/api/v1/matters/{mid}/collaborators",
+        json={"user_id": alice.id, "role": "approver"},
+        headers=both.as_staff(),
+    )
+    assert added.status_code == 201, added.json
+
+    def decide(decision: str):
+        return both.app.test_client().post(
+            f"/api/v1/portal/matters/{mid}/approval",
+            json={"decision": decision, "comment": "Clause 7."},
+            headers=both.as_portal(alice),
+        )
+
+    # The rejection has read the approval as pending; the approval commits before it writes.
+    with meanwhile(both, "UPDATE COLLABORATORS", lambda: decide("approve")) as approved:
+        rejected = decide("reject")
+    assert [r.status_code for r in approved] == [200]
+    assert rejected.status_code == 409 and rejected.json["code"] == "DECISION_FINAL"
+    decided = both.outbox(mid, "sharing.approval.decided")
+    assert [e["data"]["decision"] for e in decided] == ["approved"]
+    assert staff_record(both, mid, added.json["id"])["status"] == "approved"
