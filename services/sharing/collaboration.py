@@ -66,7 +66,7 @@ def add_collaborator(matter_id: str, user_id: str, role: str) -> Collaborator:
         Collaborator.matter_id == matter.id,
         Collaborator.user_id == user.id,
         Collaborator.role == role,
-        Collaborator.withdrawn_at.is_(None),
+        _LIVE,
     )
     if db.session.scalar(existing):
         raise _exists(role)
@@ -103,7 +103,7 @@ def withdraw_collaborator(matter_id: str, collaborator_id: str, staff_id: str) -
     if removed.rowcount == 0:  # decided: keep the record (withdrawn already: nothing changes)
         db.session.execute(
             sa.update(Collaborator)
-            .where(this, Collaborator.withdrawn_at.is_(None))
+            .where(this, _LIVE)
             .values(withdrawn_at=utcnow(), withdrawn_by=staff_id)
         )
     audience.refresh([matter])
