@@ -3,15 +3,15 @@
 Companies, users and memberships replicated from identity keep the owner's version of the
 record instead of the time of the last event (wall clocks do not order two transactions).
 
-Revision ID: 0004_h6replicas_versions
-Revises: 0003
+Revision ID: 0005_h6replicas_versions
+Revises: 0004_h6matters_withdrawn
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_h6replicas_versions"
-down_revision = "0003"
+revision = "0005_h6replicas_versions"
+down_revision = "0004_h6matters_withdrawn"
 branch_labels = None
 depends_on = None
 
