@@ -7,11 +7,12 @@ from services.common.app import ServiceParts, create_service_app
 from services.common.auth import TokenVerifier
 from services.common.replicas import disabled_lookup
 
-from . import auth_api, companies_api, users_api
+from . import account_api, auth_api, companies_api, users_api
 from .config import IdentityConfig
 from .handlers import HANDLERS
 from .keys import KeyRing
 from .models import OutboxEvent, ProcessedEvent, User, db
+from .passwords import hashing_slots
 
 
 def create_app(**overrides: object) -> Flask:
@@ -22,7 +23,14 @@ def create_app(**overrides: object) -> Flask:
     parts = ServiceParts(db, OutboxEvent, ProcessedEvent, HANDLERS, verifier=verifier)
     # Its own users table, not a replica: a disabled user's tokens stop at once here too.
     parts.account_disabled = disabled_lookup(db, User.id, User.status)
-    blueprints = [auth_api.blp, auth_api.jwks_blp, companies_api.blp, users_api.blp]
+    blueprints = [
+        auth_api.blp,
+        auth_api.jwks_blp,
+        account_api.blp,
+        companies_api.blp,
+        users_api.blp,
+    ]
     app = create_service_app(__name__, config, parts, blueprints)
     app.extensions["identity.keys"] = keys
+    app.extensions["identity.hash_slots"] = hashing_slots(config.HASH_CONCURRENCY)
     return app

@@ -137,6 +137,7 @@ def test_members_are_added_changed_and_deactivated(app, client, agent):
             "name": "Dana",
             "locale": "en",
             "version": 1,
+            "time_zone": None,
         },
     }
 
