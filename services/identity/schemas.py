@@ -331,6 +331,7 @@ class UserSchema(ma.Schema):
     kind = fields.String()
     role = fields.String(allow_none=True)
     status = fields.String()
+    version = fields.Integer(metadata={"description": "Bumped by every change (replicas use it)"})
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     memberships = fields.List(fields.Nested(UserMembershipSchema))
