@@ -76,9 +76,12 @@ def memberships(company_id: str, user_ids: Iterable[str]) -> None:
 
 
 def users(user_ids: Iterable[str]) -> None:
-    """Ask identity for those of `user_ids` the replica has no row for, and fill it."""
+    """Ask identity for those of `user_ids` the replica has not had a user event of (no row,
+    or only a membership event's contact details), and fill it."""
     wanted = [i for i in dict.fromkeys(user_ids) if is_id(i)]
-    known = set(db.session.scalars(sa.select(User.id).where(User.id.in_(wanted))))
+    known = set(
+        db.session.scalars(sa.select(User.id).where(User.id.in_(wanted), User.kind.is_not(None)))
+    )
     for user_id in [i for i in wanted if i not in known][:MAX_ASKED]:
         answer = ask_owner(_identity(f"users/{user_id}"), "The user")
         if answer is None:

@@ -107,3 +107,26 @@ def test_a_staff_member_added_a_moment_ago_can_own_a_matter(world: World, identi
     assert response.json["owner"]["name"] == "Sam"
     unknown = matter_of(world, acme, owner_id=str(uuid.uuid4()))
     assert unknown.status_code == 422 and unknown.json["code"] == "NOT_A_STAFF_USER"
+
+
+def test_a_contact_created_a_moment_ago_can_be_asked_to_sign(world: World, identity: ServedApp):
+    owner = identity.app.test_client()
+    staff = world.as_staff()
+    counterparty = owner.post("/api/v1/companies", json={"name": "Other Side"}, headers=staff).json
+    contact = {
+        "email": f"olga.{uuid.uuid4().hex[:8]}@other.example",
+        "name": "Olga",
+        "locale": "es",
+        "kind": "portal",
+        "memberships": [{"company_id": counterparty["id"], "role": "primary"}],
+    }
+    olga = owner.post("/api/v1/users", json=contact, headers=staff).json
+    matter = world.new_matter(world.company("Acme Industries"))
+
+    added = world.http.post(
+        f"/api/v1/matters/{matter['id']}/collaborators",
+        json={"user_id": olga["id"], "role": "signee"},
+        headers=staff,
+    )
+
+    assert added.status_code == 201, added.json
