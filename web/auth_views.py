@@ -101,7 +101,7 @@ def accept_invitation() -> Response | str:
             flash(_("Welcome! Your password is set and you are signed in."), "success")
             return _home()
         problem = api.ApiError.from_response(answer)
-        if answer.status != 422:
+        if answer.status != 422 or "token" in problem.errors:
             session.pop("invitation_token", None)
             return error_page(410, message=EXPIRED_INVITATION)
         show_api_errors(form, problem)
@@ -142,7 +142,7 @@ def reset_password() -> Response | str:
             flash(_("Your new password is set and you are signed in."), "success")
             return _home()
         problem = api.ApiError.from_response(answer)
-        if answer.status != 422:
+        if answer.status != 422 or "token" in problem.errors:
             session.pop("reset_token", None)
             return error_page(410, message=EXPIRED_RESET)
         show_api_errors(form, problem)
