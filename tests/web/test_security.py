@@ -134,3 +134,25 @@ def test_no_token_reaches_a_url_a_page_or_the_browsers_storage(suite, smtp_serve
     seen = "\n".join([*urls, *pages, storage, *(c["value"] for c in cookies)])
     for token in tokens.values():
         assert token not in seen
+
+
+def test_an_expired_access_token_is_refreshed_once_without_the_person_noticing(
+    suite, smtp_server, page
+):
+    contact = client_contact(suite, smtp_server)
+    page.goto("/portal/sign-in")
+    sign_in(page, contact["email"])
+    (cookie,) = [c for c in page.context.cookies() if c["name"] == COOKIE]
+    store = redis.Redis.from_url(suite.env["WEB_REDIS_URL"])
+    key = suite.web_session_prefix + hashlib.sha256(cookie["value"].encode()).hexdigest()
+    stored = json.loads(store.get(key))
+    refresh_before = stored["tokens"]["refresh"]
+    stored["tokens"]["access"] = "expired.access.token"
+    store.set(key, json.dumps(stored), keepttl=True)
+
+    page.get_by_role("button", name="Français").click()  # PATCH /me with the person's token
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mes dossiers")
+    tokens = json.loads(store.get(key))["tokens"]
+    assert tokens["access"] != "expired.access.token"
+    assert tokens["refresh"] != refresh_before  # rotated by the refresh
