@@ -58,3 +58,12 @@ def test_signing_in_with_the_keyboard_alone_with_visible_focus(suite, smtp_serve
     page.keyboard.press("Enter")
 
     expect(page.get_by_role("heading", level=1)).to_have_text("My matters")
+
+
+def test_a_staff_member_is_told_the_portal_is_for_clients(suite, page):
+    from ..suite import ADMIN_EMAIL, ADMIN_PASSWORD
+
+    page.goto("/portal/sign-in")
+    sign_in(page, ADMIN_EMAIL, ADMIN_PASSWORD)
+    expect(page.get_by_role("alert")).to_contain_text("Staff members use the back office.")
+    expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
