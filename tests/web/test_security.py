@@ -156,3 +156,23 @@ def test_an_expired_access_token_is_refreshed_once_without_the_person_noticing(
     tokens = json.loads(store.get(key))["tokens"]
     assert tokens["access"] != "expired.access.token"
     assert tokens["refresh"] != refresh_before  # rotated by the refresh
+
+
+def test_a_session_whose_tokens_stopped_working_goes_to_sign_in_and_back(suite, smtp_server, page):
+    contact = client_contact(suite, smtp_server)
+    page.goto("/portal/sign-in")
+    sign_in(page, contact["email"])
+    page.goto("/portal/profile")
+    (cookie,) = [c for c in page.context.cookies() if c["name"] == COOKIE]
+    store = redis.Redis.from_url(suite.env["WEB_REDIS_URL"])
+    key = suite.web_session_prefix + hashlib.sha256(cookie["value"].encode()).hexdigest()
+    stored = json.loads(store.get(key))
+    stored["tokens"] = {"access": "revoked.access.token", "refresh": "revoked-refresh-token"}
+    store.set(key, json.dumps(stored), keepttl=True)
+
+    page.get_by_label("Name").fill("Dana Again")
+    page.get_by_role("button", name="Save").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    sign_in(page, contact["email"])
+    expect(page.get_by_role("heading", level=1)).to_have_text("My matters")
