@@ -86,6 +86,9 @@ def _csrf(_: CSRFError) -> Response:
 
 
 def _http(error: HTTPException) -> Response:
+    # Flask reports a failure while saving the session as a 500 wrapping the store's error.
+    if isinstance(getattr(error, "original_exception", None), redis.RedisError):
+        return _service_busy(error.original_exception)
     return error_page(error.code or 500)
 
 

@@ -67,8 +67,8 @@ class RedisSessionInterface(SessionInterface):
             return ServerSession()
         try:
             raw = self.redis.get(self._key(sid))
-        except redis.RedisError:
-            log.exception("session store unreachable")
+        except redis.RedisError as error:
+            log.warning("session store unreachable: %s", error)
             session = ServerSession()
             session.unavailable = True
             return session
@@ -79,6 +79,14 @@ class RedisSessionInterface(SessionInterface):
             response.vary.add("Cookie")
         if session.unavailable:
             return
+        try:
+            self._save(app, session, response)
+        except redis.RedisError:
+            # Flask answers the error page next and saves again: not a second time.
+            session.unavailable = True
+            raise
+
+    def _save(self, app: Flask, session: ServerSession, response: Response) -> None:
         if session.rotated_from is not None:
             self.redis.delete(self._key(session.rotated_from))
         if not session:
