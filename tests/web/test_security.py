@@ -132,8 +132,10 @@ def test_no_token_reaches_a_url_a_page_or_the_browsers_storage(suite, smtp_serve
         "() => JSON.stringify([document.cookie, {...localStorage}, {...sessionStorage}])"
     )
     seen = "\n".join([*urls, *pages, storage, *(c["value"] for c in cookies)])
+    logs = "\n".join(log.read_text(errors="replace") for log in suite.logs.glob("*.log"))
     for token in tokens.values():
         assert token not in seen
+        assert token not in logs
 
 
 def test_an_expired_access_token_is_refreshed_once_without_the_person_noticing(
