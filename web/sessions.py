@@ -2,7 +2,7 @@
 
 The cookie carries 256 random bits; Redis stores the session under the SHA-256 of that id, so
 a copy of the store does not give anyone a usable cookie. A session unused for the idle time
-expires by itself (Redis TTL, renewed on every request).
+expires by itself (Redis TTL, renewed as the session is read on every request).
 """
 
 from __future__ import annotations
@@ -66,7 +66,8 @@ class RedisSessionInterface(SessionInterface):
         if not _SID.match(sid):
             return ServerSession()
         try:
-            raw = self.redis.get(self._key(sid))
+            # One round trip reads the session and renews its idle time (GETEX, Redis 6.2+).
+            raw = self.redis.getex(self._key(sid), ex=self.idle_seconds)
         except redis.RedisError as error:
             log.warning("session store unreachable: %s", error)
             session = ServerSession()
@@ -101,8 +102,6 @@ class RedisSessionInterface(SessionInterface):
             self._set_cookie(app, session.sid, response)
         elif session.modified:
             self._write(session)
-        else:
-            self.redis.expire(self._key(session.sid), self.idle_seconds)
 
     def _write(self, session: ServerSession) -> None:
         self.redis.set(self._key(session.sid), json.dumps(dict(session)), ex=self.idle_seconds)

@@ -48,3 +48,19 @@ def test_every_page_carries_the_security_headers(portal):
     assert answer.headers["X-Content-Type-Options"] == "nosniff"
     assert answer.headers["Referrer-Policy"] == "same-origin"
     assert answer.headers["Cache-Control"] == "no-store"
+
+
+def test_each_request_renews_the_idle_time_and_an_idle_session_is_gone(portal):
+    client = portal.test_client()
+    client.get("/portal/sign-in")
+    store = portal.extensions["web.redis"]
+    (key,) = list(store.scan_iter(match=portal.config["SESSION_PREFIX"] + "*"))
+    store.expire(key, 5)
+
+    client.get("/portal/sign-in")
+    assert store.ttl(key) > 5  # renewed to the idle time
+
+    store.delete(key)  # what the TTL does once the idle time has passed
+    answer = client.get("/portal/profile")
+    assert answer.status_code == 302
+    assert answer.headers["Location"].startswith("/portal/sign-in")
