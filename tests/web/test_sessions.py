@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from web.sessions import COOKIE_NAME
+from web.sessions import COOKIE_NAME, ServerSession
 
 
 @pytest.fixture
@@ -64,3 +64,23 @@ def test_each_request_renews_the_idle_time_and_an_idle_session_is_gone(portal):
     answer = client.get("/portal/profile")
     assert answer.status_code == 302
     assert answer.headers["Location"].startswith("/portal/sign-in")
+
+
+def test_a_request_writes_back_only_what_it_changed(portal):
+    """Two requests of one browser at once: one refreshes the tokens while the other chooses a
+    language; the second must not put the old tokens back."""
+    store = portal.extensions["web.redis"]
+    interface = portal.session_interface
+    session_id = "b" * 43
+    key = interface._key(session_id)
+    stored = {"tokens": '{"access": "old"}', "lang": '"en"'}
+    store.hset(key, mapping=stored)
+    first, second = (
+        ServerSession({"tokens": {"access": "old"}, "lang": "en"}, session_id, dict(stored))
+        for _ in range(2)
+    )
+    first["tokens"] = {"access": "refreshed"}
+    second["lang"] = "fr"
+    for request in (first, second):
+        interface.save_session(portal, request, portal.response_class())
+    assert store.hgetall(key) == {b"tokens": b'{"access": "refreshed"}', b"lang": b'"fr"'}
