@@ -5,16 +5,19 @@ version): two transactions are held at a barrier and made to overlap on the row'
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from services.common.auth import Caller
+from services.common.models import new_id, utcnow
 from services.common.problems import ProblemError
 from services.common.testing import wait_until
-from services.identity import account, users
+from services.identity import account, invitations, users
 from services.identity import events as identity_events
-from services.identity.models import User, db
+from services.identity.models import Invitation, User, db
+from services.identity.tokens import token_hash
 
 from .helpers import make_user, outbox
 
@@ -91,3 +94,62 @@ def test_each_change_of_a_user_bumps_its_version(app, client, agent, status):
     client.patch(f"/api/v1/users/{user_id}", json={"status": status}, headers=agent.headers)
     versions = [e["data"]["version"] for e in outbox(app)]
     assert versions == ([2] if status == "active" else [2, 3])
+
+
+def test_an_invitation_accepted_while_the_user_is_disabled_leaves_them_disabled(app, monkeypatch):
+    """The disable holds the user's row while the acceptance reaches it: the acceptance must see
+    the disable once it commits, not write the account back to active over it."""
+    user_id = make_user(app, "dana@client.example", name="Dana", status="invited")
+    with app.app_context():
+        db.session.add(
+            Invitation(
+                id=new_id(),
+                user_id=user_id,
+                email="dana@client.example",
+                token_hash=token_hash("the-link-in-the-e-mail"),
+                expires_at=utcnow() + timedelta(hours=1),
+            )
+        )
+        db.session.commit()
+    build = identity_events.user_updated
+    disabling = threading.Event()
+
+    def held(user):
+        event = build(user)
+        if user.status == "disabled":  # the disable: wait until the acceptance waits on the row
+            disabling.set()
+            wait_until(lambda: waiting_for_a_row_lock(app), timeout=20)
+        return event
+
+    monkeypatch.setattr(identity_events, "user_updated", held)
+    outcomes: dict[str, object] = {}
+
+    def run(name, change) -> None:
+        try:
+            with app.app_context():
+                change()
+                outcomes[name] = "done"
+        except ProblemError as problem:
+            outcomes[name] = problem.code
+        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+            outcomes[name] = exc
+
+    def disable() -> None:
+        users.update_user(user_id, {"status": "disabled"}, ADMIN)
+
+    def accept() -> None:
+        disabling.wait(timeout=20)
+        invitations.accept("the-link-in-the-e-mail", "lantern orchard velvet harbour")
+
+    threads = [
+        threading.Thread(target=run, args=("disable", disable)),
+        threading.Thread(target=run, args=("accept", accept)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert outcomes == {"disable": "done", "accept": "INVITATION_INVALID"}
+    with app.app_context():
+        assert db.session.get(User, user_id).status == "disabled"
