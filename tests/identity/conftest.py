@@ -20,6 +20,8 @@ TABLES = (
     "outbox",
     "processed_events",
     "login_failures",
+    "password_reset_requests",
+    "password_resets",
     "refresh_tokens",
     "invitations",
     "memberships",

@@ -47,6 +47,7 @@ def test_create_portal_user_with_membership(app, client, agent):
         "email": "dana@client.example",
         "name": "Dana",
         "locale": "fr",
+        "time_zone": None,
         "kind": "portal",
         "role": None,
         "status": "invited",
