@@ -13,7 +13,7 @@ from services.common.problems import ProblemError, field_error
 from . import catalog, events
 from .extra_fields import checked_values
 from .models import MOVES, NUMBER_SEQUENCE, Intervention, InterventionType, StatusChange, db
-from .views import address_of, contact_of, set_address, set_contact
+from .views import prefill, set_address, set_contact
 
 
 def _next_number() -> int:
@@ -52,8 +52,8 @@ def create(data: dict, created_by: str, idempotency_key: str | None = None) -> I
         raise field_error("equipment_id", "This equipment is at another site.")
     kind = active_type(data.get("type_id"))
     extra = checked_values(kind, data.get("extra") or {})
-    # Address and contact default to the site's, then the customer's; the request may correct them.
-    source = site or company
+    # The request may correct the pre-filled address and contact.
+    address, contact = prefill(site, company)
     item = Intervention(
         number=_next_number(),
         company_id=company.id,
@@ -69,8 +69,8 @@ def create(data: dict, created_by: str, idempotency_key: str | None = None) -> I
         created_by=created_by,
         idempotency_key=idempotency_key,
     )
-    set_address(item, data.get("address") or address_of(source))
-    set_contact(item, data.get("contact") or contact_of(source))
+    set_address(item, data.get("address") or address)
+    set_contact(item, data.get("contact") or contact)
     item.history = [StatusChange(to_status="to_schedule", by=created_by)]
     db.session.add(item)
     try:

@@ -15,7 +15,7 @@ from services.common.problems import ProblemError, field_error
 from . import lifecycle, options, portal_queries, scope
 from .models import Equipment, Intervention, InterventionType, Site, db
 from .scope import Visibility
-from .views import address_of, contact_of
+from .views import prefill
 
 WINDOW = timedelta(minutes=1)
 
@@ -49,7 +49,7 @@ def _site(seen: Visibility, company_id: str, site_id: str | None) -> Site | None
 def new_form(seen: Visibility, company_id: str | None, site_id: str | None) -> dict:
     company = _creating_customer(seen, company_id)
     site = _site(seen, company.id, site_id)
-    source = site or company
+    address, contact = prefill(site, company)
     types = db.session.scalars(
         sa.select(InterventionType).where(InterventionType.active).order_by(InterventionType.name)
     ).all()
@@ -62,8 +62,8 @@ def new_form(seen: Visibility, company_id: str | None, site_id: str | None) -> d
     return {
         "company": {"id": company.id, "name": company.name},
         "site_id": site.id if site else None,
-        "address": address_of(source),
-        "contact": contact_of(source),
+        "address": address,
+        "contact": contact,
         "types": [{"id": t.id, "name": t.name, "fields": t.fields} for t in types],
         "sites": [{"id": s.id, "name": s.name} for s in sites],
         "equipment": [{"id": e.id, "name": e.name} for e in equipment],

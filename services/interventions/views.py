@@ -29,6 +29,14 @@ def set_contact(row: AddressMixin, contact: dict | None) -> None:
         setattr(row, f"contact_{key}", value)
 
 
+def prefill(site: AddressMixin | None, company: AddressMixin) -> tuple[dict, dict]:
+    """Address and contact of a new intervention: the site's where it has one, else the
+    customer's main address and contact."""
+    address = address_of(site) if site is not None and site.address_line1 else address_of(company)
+    has_contact = site is not None and (site.contact_name or site.contact_email)
+    return address, contact_of(site) if has_contact else contact_of(company)
+
+
 def site_view(site: Site) -> dict:
     return {
         "id": site.id,
