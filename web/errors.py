@@ -56,7 +56,7 @@ def error_page(status: int, title: str | None = None, message: str | None = None
     return Response(html, status=shown, mimetype="text/html")
 
 
-def _sign_in_needed(_: api.SignInNeeded) -> Response:
+def sign_in_needed(_: api.SignInNeeded) -> Response:
     target = here() if request.method == "GET" else None
     return redirect(url_for("auth.sign_in", next=target))
 
@@ -92,7 +92,7 @@ def _unexpected(error: Exception) -> Response:
 
 
 def install(app: Flask) -> None:
-    app.register_error_handler(api.SignInNeeded, _sign_in_needed)
+    app.register_error_handler(api.SignInNeeded, sign_in_needed)
     app.register_error_handler(api.ServiceBusy, _service_busy)
     app.register_error_handler(redis.RedisError, _service_busy)
     app.register_error_handler(api.ApiError, _api_error)
