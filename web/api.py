@@ -32,6 +32,8 @@ class ApiError(Exception):
     code: str = ""
     detail: str = ""
     errors: dict[str, list[str]] = field(default_factory=dict)
+    # The errors as the API sent them: nested fields (an address, extra fields) keep their shape.
+    nested: dict = field(default_factory=dict)
 
     @classmethod
     def from_response(cls, response: BaseHTTPResponse) -> ApiError:
@@ -46,6 +48,7 @@ class ApiError(Exception):
             str(body.get("code") or ""),
             str(body.get("detail") or ""),
             {k: v if isinstance(v, list) else [str(v)] for k, v in errors.items()},
+            errors,
         )
 
     def field_messages(self, name: str) -> list[str]:

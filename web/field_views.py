@@ -159,7 +159,6 @@ def _body(form: dict, fields: list[dict]) -> dict:
         if value != "":
             extra[spec["key"]] = value
     body = {
-        "description": form.get("description", "").strip(),
         "type_id": form.get("type_id") or None,
         "site_id": form.get("site_id") or None,
         "equipment_id": form.get("equipment_id") or None,
@@ -168,6 +167,9 @@ def _body(form: dict, fields: list[dict]) -> dict:
         "contact": {k: form.get(f"contact-{k}", "").strip() or None for k in CONTACT_PARTS},
         "locale": str(get_locale()),
     }
+    description = form.get("description", "").strip()
+    if description:  # left out when blank: the API then says that it is required
+        body["description"] = description
     company = current.company() if current.person() else None
     if company:
         body["company_id"] = company["id"]
@@ -199,7 +201,7 @@ def new_intervention() -> Response | str:
         except api.ApiError as problem:
             if problem.status not in (403, 422, 429):
                 raise
-            errors = problem.errors
+            errors = problem.nested
             if problem.status != 422 or not errors:
                 flash(problem.detail, "error")
         else:
