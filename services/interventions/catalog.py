@@ -30,6 +30,10 @@ def known_company(company_id: str, field: str = "company_id") -> Company:
     return company
 
 
+def company_or_404(company_id: str) -> Company:
+    return get_or_404(Company, company_id, "customer company", "COMPANY_NOT_FOUND")
+
+
 def site_of(company_id: str, site_id: str | None, field: str = "site_id") -> Site | None:
     """The site, which must belong to `company_id`; a 422 naming the field otherwise."""
     if site_id is None:

@@ -184,14 +184,14 @@ class CustomerOptions(MethodView):
 
     @blp.response(200, CustomerOptionsSchema)
     def get(self, company_id: str):
-        catalog.known_company(company_id)
+        catalog.company_or_404(company_id)
         return options.customer_view(company_id)
 
     @blp.arguments(OptionsSchema)
     @blp.response(200, CustomerOptionsSchema)
     def put(self, data: dict, company_id: str):
         """Override options for one customer; null goes back to the firm-wide default."""
-        catalog.known_company(company_id)
+        catalog.company_or_404(company_id)
         options.set_options(company_id, data)
         return options.customer_view(company_id)
 

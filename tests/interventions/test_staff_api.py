@@ -153,3 +153,45 @@ def test_portal_tokens_cannot_use_the_staff_api(world):
     company = world.company()
     response = world.http.get("/api/v1/interventions", headers=world.portal(company))
     assert response.status_code == 403
+
+
+def test_options_of_an_unknown_customer_are_a_404(world):
+    response = world.http.get(
+        f"/api/v1/interventions/portal-options/{uuid.uuid4()}", headers=world.staff
+    )
+    assert response.status_code == 404 and response.get_json()["code"] == "COMPANY_NOT_FOUND"
+
+
+def test_a_later_company_event_updates_the_replica_and_an_older_one_does_not(world):
+    from services.common.events import Event
+
+    company = world.company("Acme")
+    newer = {"id": company, "name": "Acme Renamed", "address": {"city": "Nice"}, "contact": {}}
+    world.deliver(
+        Event(
+            "identity.company.updated",
+            newer,
+            subject=company,
+            source="/identity",
+            time="2099-01-01T00:00:00Z",
+        )
+    )
+    older = {**newer, "name": "Acme Old"}
+    world.deliver(
+        Event(
+            "identity.company.updated",
+            older,
+            subject=company,
+            source="/identity",
+            time="2000-01-01T00:00:00Z",
+        )
+    )
+    item = world.intervention(company)
+    assert item["address"]["city"] == "Nice"
+    created = world.outbox("interventions.intervention.created")
+    assert (
+        next(e for e in created if e["intervention"]["id"] == item["id"])["intervention"][
+            "company"
+        ]["name"]
+        == "Acme Renamed"
+    )
