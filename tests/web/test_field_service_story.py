@@ -97,3 +97,10 @@ def test_a_customer_follows_and_requests_interventions_from_a_secure_link(
 
     wait_until(ended, timeout=30, interval=0.5, message="the revoked link's session to end")
     look(page, "link-revoked")
+
+
+def test_a_link_that_does_not_open_says_so(suite, page, look):
+    response = page.goto("/portal/link?token=not-a-real-link-token")
+    assert response.status == 400
+    expect(page.get_by_role("heading", level=1)).to_have_text("This link cannot be used")
+    look(page, "link-invalid")
