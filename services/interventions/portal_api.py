@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from services.common.auth import current_caller, customer_required
-from services.common.pagination import PageQuerySchema, paginate
+from services.common.pagination import paginate
 
 from . import options, portal_queries, portal_requests, scope
 from .models import Equipment, Intervention, Site, db
@@ -25,6 +25,7 @@ from .portal_schemas import (
     PortalListQuerySchema,
     PortalSiteDetailSchema,
     PortalSitePageSchema,
+    SiteQuerySchema,
 )
 from .views import address_of, contact_of
 
@@ -34,10 +35,6 @@ blp = Blueprint(
     url_prefix="/api/v1/portal",
     description="My customer page, sites, equipment and interventions (client portal)",
 )
-
-
-class SiteQuerySchema(PageQuerySchema, CompanyQuerySchema):
-    pass
 
 
 @blp.get("/customer")

@@ -24,6 +24,10 @@ class CompanyQuerySchema(ma.Schema):
     )
 
 
+class SiteQuerySchema(PageQuerySchema, CompanyQuerySchema):
+    """A page of sites or equipment, of one of your customers when you have several."""
+
+
 class PortalListQuerySchema(PageQuerySchema):
     company_id = fields.String(validate=ID)
     site_id = fields.String(validate=ID)
