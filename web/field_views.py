@@ -89,7 +89,9 @@ def open_link() -> Response | str:
         link_sessions.start(token)
     except api.ApiError:
         html = render_template("field/link_invalid.html")
-        return Response(html, status=400, headers={"Referrer-Policy": "no-referrer"})
+        return Response(
+            html, status=400, mimetype="text/html", headers={"Referrer-Policy": "no-referrer"}
+        )
     response = redirect(url_for("field.customer"), code=303)
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
