@@ -15,7 +15,13 @@ from .passwords import hash_password, verify_password, weaknesses
 
 
 def _own_account(caller: Caller) -> User:
-    user = db.session.get(User, caller.user_id) if caller.kind in ("staff", "portal") else None
+    if caller.kind not in ("staff", "portal"):
+        raise ProblemError(
+            403,
+            "A secure-link session has no account of its own; sign in to manage an account.",
+            code="ACCOUNT_REQUIRED",
+        )
+    user = db.session.get(User, caller.user_id)
     if user is None or user.status != "active":
         raise ProblemError(
             401,

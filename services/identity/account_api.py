@@ -20,6 +20,7 @@ CHANGE_PASSWORD = schemas.ChangePasswordSchema()
 class Me(MethodView):
     @blp.response(200, ME)
     @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(403, response="FORBIDDEN")
     def get(self) -> dict:
         """The signed-in user, with the companies a portal user belongs to."""
         return account.me(current_caller())
@@ -27,6 +28,7 @@ class Me(MethodView):
     @blp.arguments(ME_PATCH)
     @blp.response(200, ME)
     @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(403, response="FORBIDDEN")
     def patch(self, body: dict) -> dict:
         """Change one's own name, language (en, fr, es) or time zone (IANA; null: the firm's)."""
         return account.update_me(current_caller(), body)
@@ -36,7 +38,9 @@ class Me(MethodView):
 @blp.arguments(CHANGE_PASSWORD)
 @blp.response(204)
 @blp.alt_response(401, response="UNAUTHORIZED")
+@blp.alt_response(403, response="FORBIDDEN")
 @blp.alt_response(429, response="TOO_MANY_REQUESTS")
+@blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 def change_password(body: dict) -> None:
     """Change one's password (the current one is needed); one's other sessions are signed out."""
     account.change_password(

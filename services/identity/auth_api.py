@@ -76,6 +76,7 @@ def inspect_invitation(body: dict) -> tuple[dict, dict]:
 @blp.arguments(ACCEPT)
 @blp.response(200, TOKEN_PAIR)
 @blp.alt_response(400, response="BAD_REQUEST")
+@blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 def accept_invitation(body: dict) -> tuple[TokenPair, dict]:
     """Choose a password from an invitation link; answers a token pair (signed in)."""
     return invitations.accept(body["token"], body["password"]), NO_STORE
@@ -96,6 +97,7 @@ def request_password_reset(body: dict) -> dict:
 @blp.arguments(RESET_CONFIRM)
 @blp.response(200, TOKEN_PAIR)
 @blp.alt_response(400, response="BAD_REQUEST")
+@blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 def confirm_password_reset(body: dict) -> tuple[TokenPair, dict]:
     """Choose a new password with a reset link; answers a token pair (signed in) and signs the
     person out everywhere else. 400 RESET_TOKEN_INVALID when the link is expired or used."""

@@ -141,14 +141,19 @@ def _known_time_zone(value: str) -> None:
         )
 
 
-class MePatchSchema(ma.Schema):
-    name = text(200, optional=False)
-    locale = fields.String(validate=validate.OneOf(LOCALES))
-    time_zone = Text(
+def time_zone() -> Text:
+    """A person's IANA time zone; null means the firm's default (PORTAL_TIME_ZONE)."""
+    return Text(
         allow_none=True,
         validate=[validate.Length(max=64), _known_time_zone],
         metadata={"description": "IANA time zone, e.g. Europe/Paris; null: the firm's default"},
     )
+
+
+class MePatchSchema(ma.Schema):
+    name = text(200, optional=False)
+    locale = fields.String(validate=validate.OneOf(LOCALES))
+    time_zone = time_zone()
 
 
 class TokenPairSchema(ma.Schema):
@@ -259,6 +264,7 @@ class UserCreateSchema(ma.Schema):
     email = email(required=True)
     name = text(200, required=True)
     locale = fields.String(load_default="en", validate=validate.OneOf(LOCALES))
+    time_zone = time_zone()
     kind = fields.String(required=True, validate=validate.OneOf(USER_KINDS))
     role = fields.String(
         allow_none=True,
@@ -290,6 +296,7 @@ class UserPatchSchema(ma.Schema):
     email = email()
     name = text(200, optional=False)
     locale = fields.String(validate=validate.OneOf(LOCALES))
+    time_zone = time_zone()
     role = fields.String(
         validate=validate.OneOf(STAFF_ROLES), metadata={"description": "Staff only; admin only"}
     )
@@ -314,6 +321,7 @@ class UserSchema(ma.Schema):
     email = fields.String()
     name = fields.String()
     locale = fields.String()
+    time_zone = fields.String(allow_none=True)
     kind = fields.String()
     role = fields.String(allow_none=True)
     status = fields.String()

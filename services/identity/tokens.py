@@ -83,6 +83,7 @@ def _issue(
             family_id=family_id,
             expires_at=min(now + timedelta(seconds=config["REFRESH_TOKEN_TTL"]), family_end),
             family_expires_at=family_end,
+            created_at=now,
         )
     )
     ttl = config["ACCESS_TOKEN_TTL"]

@@ -82,6 +82,7 @@ def create_user(data: dict, caller: Caller) -> User:
         email=data["email"],
         name=data["name"],
         locale=data["locale"],
+        time_zone=data.get("time_zone"),
         kind=data["kind"],
         role=data.get("role") if data["kind"] == "staff" else None,
         status="invited",
@@ -122,7 +123,8 @@ def update_user(user_id: str, data: dict, caller: Caller) -> User:
     if "email" in data:
         _ensure_email_free(data["email"], user.id)
     _keeps_an_admin(user, data)
-    changes = {key: data[key] for key in ("email", "name", "locale", "role") if key in data}
+    editable = ("email", "name", "locale", "time_zone", "role")
+    changes = {key: data[key] for key in editable if key in data}
     if data.get("status") == "disabled":
         changes["status"] = "disabled"
     elif data.get("status") == "active" and user.status == "disabled":

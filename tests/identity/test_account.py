@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
+import jwt
+
 from .helpers import PASSWORD, assert_problem, make_company, make_user, outbox, sign_in
 
 NEW_PASSWORD = "lantern orchard velvet 42"
@@ -118,3 +122,19 @@ def test_guessing_the_current_password_is_throttled_like_a_sign_in(app, client, 
         assert_problem(response, 422)
     response = client.post("/api/v1/me/password", json=guess, headers=session.headers)
     assert_problem(response, 429, "TOO_MANY_ATTEMPTS")
+
+
+def test_a_secure_link_session_has_no_account_to_change(app, client):
+    with app.app_context():
+        key = app.extensions["identity.keys"].signing_key()
+    now = int(time.time())
+    claims = {"iss": "portal-identity", "aud": "portal", "sub": "link-1", "kind": "link"}
+    claims.update(iat=now, exp=now + 300, scope={"company": "c-1"})
+    header = {"kid": key.kid, "typ": "at+jwt"}
+    token = jwt.encode(claims, key.private_key, algorithm="EdDSA", headers=header)
+    headers = {"Authorization": f"Bearer {token}"}
+    for response in (
+        client.get("/api/v1/me", headers=headers),
+        client.patch("/api/v1/me", json={"name": "x"}, headers=headers),
+    ):
+        assert_problem(response, 403, "ACCOUNT_REQUIRED")

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import pytest
-import redis
 from playwright.sync_api import expect
 
 from services.common.testing import free_port
-from web import create_app
 
 from .people import client_contact, sign_in
 
@@ -32,18 +30,9 @@ def test_an_expired_invitation_link_says_what_to_do(suite, page, look):
 
 
 @pytest.fixture
-def portal_without_api():
+def portal_without_api(portal_app):
     """The portal app with the real session store, its API address refusing connections."""
-    try:
-        redis.Redis(socket_connect_timeout=2).ping()
-    except redis.RedisError:
-        pytest.fail("Redis is not running on 127.0.0.1:6379 (.ci/run starts it)")
-    app = create_app(
-        SECRET_KEY="test",
-        GATEWAY_URL=f"http://127.0.0.1:{free_port()}",
-        SESSION_PREFIX="test:web-errors:",
-        WTF_CSRF_ENABLED=False,
-    )
+    app = portal_app(GATEWAY_URL=f"http://127.0.0.1:{free_port()}", WTF_CSRF_ENABLED=False)
     return app.test_client()
 
 
@@ -58,3 +47,14 @@ def test_an_unreachable_service_is_a_try_again_page(portal_without_api):
     assert answer.mimetype == "text/html"
     assert "El servicio está ocupado" in answer.text
     assert "Traceback" not in answer.text
+
+
+@pytest.mark.parametrize("cookie", [None, "a" * 43])
+def test_without_the_session_store_a_page_says_try_again(portal_app, cookie):
+    portal = portal_app(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0").test_client()
+    if cookie:
+        portal.set_cookie("portal_session", cookie, path="/portal")
+    answer = portal.get("/portal/sign-in")
+    assert answer.status_code == 503
+    assert answer.mimetype == "text/html"
+    assert "The service is busy" in answer.text
