@@ -43,6 +43,8 @@ def test_a_customer_follows_and_requests_interventions_from_a_secure_link(
     expect(page.get_by_role("heading", level=1)).to_have_text("Acme Boilers")
     expect(page.get_by_text(acme["number"])).to_be_visible()
     look(page, "customer")
+    for log in suite.logs.glob("*.log"):  # the gateway and the portal log paths, never queries
+        assert link["token"] not in log.read_text(errors="replace"), log.name
 
     page.get_by_role("link", name="Sites").click()
     page.get_by_role("link", name="Depot").click()
