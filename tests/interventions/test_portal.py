@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 
 import pytest
@@ -235,3 +236,27 @@ def test_revoking_a_link_ends_its_session_at_the_next_request(world, acme):
 
 def test_staff_tokens_are_not_customers(world):
     assert _get(world, "/interventions", world.staff).status_code == 403
+
+
+def test_a_double_click_sent_at_once_creates_one_intervention(world, acme):
+    link = world.link(acme["company"])
+    headers = {**link, "Idempotency-Key": str(uuid.uuid4())}
+    start = threading.Barrier(4)
+    answers: list = []
+
+    def click() -> None:
+        client = world.app.test_client()
+        start.wait()
+        answers.append(
+            client.post("/api/v1/portal/interventions", json={"description": "x"}, headers=headers)
+        )
+
+    threads = [threading.Thread(target=click) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [a.status_code for a in answers] == [201] * 4
+    assert len({a.get_json()["id"] for a in answers}) == 1
+    listed = _get(world, "/interventions", link).get_json()
+    assert listed["total"] == 2 + 1  # the two of the fixture and this one
