@@ -260,3 +260,19 @@ def test_a_double_click_sent_at_once_creates_one_intervention(world, acme):
     assert len({a.get_json()["id"] for a in answers}) == 1
     listed = _get(world, "/interventions", link).get_json()
     assert listed["total"] == 2 + 1  # the two of the fixture and this one
+
+
+def test_a_link_token_not_signed_by_identity_opens_nothing(world, acme):
+    from services.common.testing import TokenMinter
+
+    forger = TokenMinter()  # another key: the claims may say anything
+    forged = forger.headers(
+        kind="link",
+        role=None,
+        sub="link:x",
+        link="x",
+        company=acme["company"],
+        scope={"type": "company", "id": acme["company"]},
+    )
+    response = _get(world, "/interventions", forged)
+    assert response.status_code == 401 and response.get_json()["code"] == "INVALID_TOKEN"
