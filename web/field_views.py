@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime, get_locale
@@ -69,7 +70,7 @@ def customer_required(view: Callable) -> Callable:
 def _company_query() -> str:
     """The company the pages show, for a person with an account (a link knows its own)."""
     company = current.company() if current.person() else None
-    return f"company_id={company['id']}" if company else ""
+    return urlencode({"company_id": company["id"]}) if company else ""
 
 
 def _get(path: str, query: str = "") -> Any:
@@ -120,7 +121,9 @@ def sites() -> str:
 @customer_required
 def site(site_id: str) -> str:
     page = _get("/portal/customer")
-    return render_template("field/site.html", customer=page, site=_get(f"/portal/sites/{site_id}"))
+    return render_template(
+        "field/site.html", customer=page, site=_get(f"/portal/sites/{quote(site_id, safe='')}")
+    )
 
 
 @blp.get("/customer/equipment")
@@ -137,14 +140,14 @@ def equipment() -> str:
 @customer_required
 def equipment_item(equipment_id: str) -> str:
     page = _get("/portal/customer")
-    item = _get(f"/portal/equipment/{equipment_id}")
+    item = _get(f"/portal/equipment/{quote(equipment_id, safe='')}")
     return render_template("field/equipment_item.html", customer=page, item=item)
 
 
 @blp.get("/interventions/<intervention_id>")
 @customer_required
 def intervention(intervention_id: str) -> str:
-    item = _get(f"/portal/interventions/{intervention_id}")
+    item = _get(f"/portal/interventions/{quote(intervention_id, safe='')}")
     created = request.args.get("created") == "1"
     return render_template("field/intervention.html", item=item, created=created)
 
@@ -182,9 +185,8 @@ def _body(form: dict, fields: list[dict]) -> dict:
 @customer_required
 def new_intervention() -> Response | str:
     """The pre-filled request form; choosing a type reloads it with that type's fields."""
-    query = "&".join(
-        f"{name}={request.values[name]}" for name in ("site_id",) if request.values.get(name)
-    )
+    site_id = request.values.get("site_id")
+    query = urlencode({"site_id": site_id}) if site_id else ""
     form = _get("/portal/interventions/new", query)
     chosen = request.values.get("type_id") or ""
     kind = next((t for t in form["types"] if t["id"] == chosen), None)
