@@ -155,10 +155,17 @@ def current_caller() -> Caller:
         raise _unauthorized(
             "The access token is not valid; sign in again.", "INVALID_TOKEN"
         ) from exc
-    link_revoked = current_app.extensions["portal"].link_revoked
-    # A link session lives for minutes; the service's replica of identity's revocations ends it
-    # at its next request.
-    if caller.kind == "link" and link_revoked is not None and link_revoked(caller.link_id):
+    parts = current_app.extensions["portal"]
+    # Access tokens live for minutes; identity announces a disabled account at once, and each
+    # service's replica of that announcement ends the tokens already issued.
+    if parts.account_disabled is not None and parts.account_disabled(caller.user_id):
+        raise _unauthorized(
+            "This account has been disabled; ask the firm to enable it again.", "ACCOUNT_DISABLED"
+        )
+    # Likewise a link session: the service's replica of identity's revocations ends it at its
+    # next request.
+    revoked = parts.link_revoked
+    if caller.kind == "link" and revoked is not None and revoked(caller.link_id):
         raise _unauthorized(
             "This link has been revoked; ask the firm for a new one.", "LINK_REVOKED"
         )

@@ -1,14 +1,14 @@
 """secure access links
 
-Revision ID: 0003_h9field_secure_links
-Revises: 0002_h6identity_portal_api
+Revision ID: 0004_h9field_secure_links
+Revises: 0003_h6replicas_versions
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_h9field_secure_links"
-down_revision = "0002_h6identity_portal_api"
+revision = "0004_h9field_secure_links"
+down_revision = "0003_h6replicas_versions"
 branch_labels = None
 depends_on = None
 
