@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
+from services.common.auth import current_caller
 from services.common.models import is_id
 from services.common.pagination import paginate
 from services.common.problems import ProblemError, field_error
+from services.common.read_through import ask_owner
 
+from .handlers import CompanySchema, apply_company
 from .models import Company, Equipment, ExtraField, InterventionType, Site, db
 from .views import set_address, set_contact
 
@@ -24,14 +29,35 @@ def get_or_404(model: type, row_id: str, what: str, code: str):  # noqa: ANN201 
 
 
 def known_company(company_id: str, field: str = "company_id") -> Company:
-    company = db.session.get(Company, company_id) if is_id(company_id) else None
+    company = replicated_company(company_id)
     if company is None:
         raise field_error(field, "No customer company has this id (created in identity?).")
     return company
 
 
 def company_or_404(company_id: str) -> Company:
-    return get_or_404(Company, company_id, "customer company", "COMPANY_NOT_FOUND")
+    company = replicated_company(company_id)
+    if company is None:
+        raise _not_found("customer company", "COMPANY_NOT_FOUND")
+    return company
+
+
+def replicated_company(company_id: str) -> Company | None:
+    """The replica's company; for staff, identity is asked on a miss (a company created a
+    moment ago, whose event has not arrived yet). None when identity has none either."""
+    company = db.session.get(Company, company_id) if is_id(company_id) else None
+    if company is not None or not is_id(company_id) or not current_caller().is_staff:
+        return company
+    url = f"{current_app.config['IDENTITY_URL'].rstrip('/')}/api/v1/companies/{company_id}"
+    answer = ask_owner(url, "The customer company")
+    if answer is None:
+        return None
+    try:
+        with db.session.begin_nested():  # the worker may apply the event meanwhile
+            apply_company(CompanySchema().load(answer))
+    except IntegrityError:
+        pass  # it did: its row is read below
+    return db.session.get(Company, company_id)
 
 
 def site_of(company_id: str, site_id: str | None, field: str = "site_id") -> Site | None:

@@ -10,6 +10,7 @@ import marshmallow as ma
 from marshmallow import fields
 
 from services.common.events import Event
+from services.common.replicas import is_newer
 
 from .models import Company, RevokedLink, db
 from .views import set_address, set_contact
@@ -41,27 +42,24 @@ class CompanySchema(_Loose):
     extra_info = fields.String(load_default=None, allow_none=True)
     address = fields.Nested(_Address, load_default=dict)
     contact = fields.Nested(_Contact, load_default=dict)
-    version = fields.Integer(load_default=None, allow_none=True)
+    version = fields.Integer(load_default=0)  # 0: published before versions existed
 
 
 class LinkRevokedSchema(_Loose):
     id = fields.String(required=True)
 
 
-def _stale(company: Company | None, data: dict, event: Event) -> bool:
-    """The owner's version decides when both sides have one; the event time otherwise."""
-    if company is None:
-        return False
-    if company.version is not None and data["version"] is not None:
-        return data["version"] <= company.version
-    return event.occurred_at < company.source_time
-
-
 def on_company(event: Event) -> None:
-    data = CompanySchema().load(event.data)
-    company = db.session.get(Company, data["id"])
-    if _stale(company, data, event):
-        return
+    apply_company(CompanySchema().load(event.data))
+
+
+def apply_company(data: dict) -> Company | None:
+    """Upsert the replica from identity's company data (an event, or a read-through answer);
+    None if what is stored is as new or newer."""
+    # Locked: two workers applying two versions of one row at once compare one after the other.
+    company = db.session.get(Company, data["id"], with_for_update=True)
+    if not is_newer(data["version"], company.version if company else None):
+        return None
     if company is None:
         company = Company(id=data["id"])
         db.session.add(company)
@@ -72,7 +70,8 @@ def on_company(event: Event) -> None:
     )
     set_address(company, data["address"])
     set_contact(company, data["contact"])
-    company.version, company.source_time = data["version"], event.occurred_at
+    company.version = data["version"]
+    return company
 
 
 def on_link_revoked(event: Event) -> None:

@@ -70,9 +70,8 @@ class Company(AddressMixin, db.Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     number: Mapped[str | None] = mapped_column(sa.String(50))
     extra_info: Mapped[str | None] = mapped_column(sa.Text)
-    # Owner's version when the event carries one (h6-replicas), else the event time decides.
-    version: Mapped[int | None] = mapped_column(sa.Integer)
-    source_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    # identity's version of the company: a change applies only if its version is greater.
+    version: Mapped[int] = mapped_column(sa.Integer, default=0)
 
 
 class RevokedLink(db.Model):

@@ -162,36 +162,36 @@ def test_options_of_an_unknown_customer_are_a_404(world):
     assert response.status_code == 404 and response.get_json()["code"] == "COMPANY_NOT_FOUND"
 
 
-def test_a_later_company_event_updates_the_replica_and_an_older_one_does_not(world):
+def test_a_newer_company_version_updates_the_replica_and_an_older_one_does_not(world):
     from services.common.events import Event
 
     company = world.company("Acme")
-    newer = {"id": company, "name": "Acme Renamed", "address": {"city": "Nice"}, "contact": {}}
-    world.deliver(
-        Event(
-            "identity.company.updated",
-            newer,
-            subject=company,
-            source="/identity",
-            time="2099-01-01T00:00:00Z",
-        )
-    )
-    older = {**newer, "name": "Acme Old"}
-    world.deliver(
-        Event(
-            "identity.company.updated",
-            older,
-            subject=company,
-            source="/identity",
-            time="2000-01-01T00:00:00Z",
-        )
-    )
+    newer = {"id": company, "name": "Acme Renamed", "address": {"city": "Nice"}, "version": 3}
+    world.deliver(Event("identity.company.updated", newer, subject=company, source="/identity"))
+    older = {**newer, "name": "Acme Old", "address": {"city": "Old"}, "version": 2}
+    world.deliver(Event("identity.company.updated", older, subject=company, source="/identity"))
     item = world.intervention(company)
     assert item["address"]["city"] == "Nice"
     created = world.outbox("interventions.intervention.created")
-    assert (
-        next(e for e in created if e["intervention"]["id"] == item["id"])["intervention"][
-            "company"
-        ]["name"]
-        == "Acme Renamed"
+    mine = next(e["intervention"] for e in created if e["intervention"]["id"] == item["id"])
+    assert mine["company"]["name"] == "Acme Renamed"
+
+
+def test_a_company_created_a_moment_ago_is_asked_of_identity(world):
+    from services.identity.models import Company as IdentityCompany
+    from services.identity.models import db as identity_db
+
+    with world.identity.app_context():
+        row = IdentityCompany(name="Fresh Co", number=f"F-{uuid.uuid4().hex[:6]}")
+        row.address_city, row.members_see_each_other = "Lille", False
+        identity_db.session.add(row)
+        identity_db.session.commit()
+        company = row.id
+    site = world.site(company, "Fresh depot")  # no identity.company.created event delivered
+    assert site["company_id"] == company
+    item = world.intervention(company)
+    assert item["address"]["city"] == "Lille"
+    unknown = world.http.post(
+        "/api/v1/sites", json={"company_id": str(uuid.uuid4()), "name": "x"}, headers=world.staff
     )
+    assert unknown.status_code == 422 and "company_id" in unknown.get_json()["errors"]

@@ -17,8 +17,8 @@ from services.interventions.models import OutboxEvent, db
 
 
 class World:
-    def __init__(self, app: Flask, minter: TokenMinter) -> None:
-        self.app, self.minter = app, minter
+    def __init__(self, app: Flask, minter: TokenMinter, identity: Flask | None = None) -> None:
+        self.app, self.minter, self.identity = app, minter, identity
         self.http = app.test_client()
         self.staff = minter.headers(kind="staff", role="agent")
 
