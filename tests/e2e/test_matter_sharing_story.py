@@ -259,9 +259,12 @@ def test_upload_over_the_limit_through_the_gateway_leaves_nothing_behind(suite, 
     before_objects, before_docs = objects(), staff.get(path).json()["total"]
 
     too_big = os.urandom(9 * 2**20)
-    response = staff.post(path, files={"file": ("big.bin", too_big)})
-    assert response.status_code == 413
-    assert response.json()["code"] == "PAYLOAD_TOO_LARGE"
+    try:
+        response = staff.post(path, files={"file": ("big.bin", too_big)})
+        assert response.status_code == 413
+        assert response.json()["code"] == "PAYLOAD_TOO_LARGE"
+    except requests.ConnectionError:
+        pass  # answered 413 and closed before the client finished sending: nothing is kept
 
     def chunks():  # no Content-Length: the limit is found while streaming
         boundary = b"--limit"
