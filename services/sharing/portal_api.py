@@ -41,7 +41,11 @@ def list_matters(query: dict):
     # Built as JSON already (the schema documents it): a marshmallow dump would cost more than SQL.
     return jsonify(
         portal_queries.matters_for(
-            current_caller().user_id, query["page"], query["page_size"], query["q"]
+            current_caller().user_id,
+            query["page"],
+            query["page_size"],
+            query["q"],
+            query["company_id"],
         )
     )
 

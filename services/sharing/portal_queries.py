@@ -175,26 +175,31 @@ def _items(rows: Sequence[sa.Row], user_id: str) -> list[dict]:
     ]
 
 
-def _matching(q: str) -> sa.ColumnElement[bool]:
-    """A matter whose reference or title contains `q` (case-insensitive)."""
-    return sa.or_(contains(Matter.reference, q), contains(Matter.title, q))
+def _filters(q: str, company_id: str | None) -> list[sa.ColumnElement[bool]]:
+    """`q` in the reference or title (case-insensitive); the company's matters, and those I am
+    asked to approve or sign whatever their company (a counterparty's contract)."""
+    found = []
+    if q:
+        found.append(sa.or_(contains(Matter.reference, q), contains(Matter.title, q)))
+    if company_id is not None:
+        found.append(
+            sa.or_(Matter.company_id == company_id, AudienceEntry.reasons.contains("collaborator"))
+        )
+    return found
 
 
-def matters_for(user_id: str, page: int, page_size: int, q: str | None = None) -> dict:
-    """One page of my matters (those whose reference or title contains `q`, when given): the
-    ones awaiting my action first, then newest first; the total comes with the page (a window
-    count)."""
+def matters_for(
+    user_id: str, page: int, page_size: int, q: str | None = None, company_id: str | None = None
+) -> dict:
+    """One page of my matters, filtered as `_filters` says: the ones awaiting my action first,
+    then newest first; the total comes with the page (a window count)."""
     conn = db.session.connection()
     params = {"user_id": user_id, "limit": page_size, "offset": (page - 1) * page_size}
-    q = (q or "").strip()
-    page_query, count_query = (
-        (
-            _PAGE.where(_matching(q)),
-            _COUNT.join(Matter, Matter.id == AudienceEntry.matter_id).where(_matching(q)),
-        )
-        if q
-        else (_PAGE, _COUNT)
-    )
+    filters = _filters((q or "").strip(), company_id)
+    page_query, count_query = _PAGE, _COUNT
+    if filters:
+        page_query = _PAGE.where(*filters)
+        count_query = _COUNT.join(Matter, Matter.id == AudienceEntry.matter_id).where(*filters)
     rows = conn.execute(page_query, params).all()
     # Past the last page (or with no matters at all) there is no row to carry the count.
     total = rows[0].total if rows else conn.scalar(count_query, params)

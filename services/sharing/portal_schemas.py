@@ -54,6 +54,14 @@ class PortalMatterQuerySchema(PageQuerySchema):
         validate=validate.Length(max=200),
         metadata={"description": "Only matters whose reference or title contains this"},
     )
+    company_id = fields.String(
+        load_default=None,
+        validate=validate.Length(max=36),
+        metadata={
+            "description": "Only this company's matters, and those I am asked to approve or "
+            "sign whatever their company"
+        },
+    )
 
 
 class PortalMilestoneSchema(ma.Schema):

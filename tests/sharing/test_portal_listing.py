@@ -190,3 +190,23 @@ def test_nothing_is_signed_when_the_documents_changed_since_they_were_shown(worl
     )
     assert signed.status_code == 201, signed.json
     assert [d["sha256"] for d in signed.json["documents"]] == [shown[0]["sha256"]]
+
+
+def test_a_company_shows_its_matters_and_those_i_must_sign_for_others(world: World):
+    """Sam belongs to Globex and Initech; he signs an Acme contract as the counterparty."""
+    acme, globex, initech = (world.company(n) for n in ("Acme Industries", "Globex", "Initech"))
+    sam = world.member(world.client("Sam", globex), initech)
+    rita = world.client("Rita", acme)
+    ours = world.new_matter(globex, title="Globex lease")["id"]
+    theirs = world.new_matter(initech, title="Initech loan")["id"]
+    to_sign = world.new_matter(acme, title="Acme supply")["id"]
+    world.show(ours, sam)
+    world.show(theirs, sam)
+    world.show(to_sign, rita)
+    add(world, to_sign, sam, "signee")
+
+    shown = listing(world, sam, f"?company_id={globex}")
+    assert [m["id"] for m in shown["items"]] == [to_sign, ours] and shown["total"] == 2
+    shown = listing(world, sam, f"?company_id={initech}&q=loan")
+    assert [m["id"] for m in shown["items"]] == [theirs] and shown["total"] == 1
+    assert listing(world, sam)["total"] == 3
