@@ -1,0 +1,106 @@
+"""My matters (contracts and cases) and a matter's own page: what the API shows me, as pages.
+
+The list shows the company chosen in the header, plus what I am asked to approve or sign for
+other companies; what awaits my action comes first. A matter of another company, or one that
+does not exist, answers the same "not found" page as the API's 404.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from math import ceil
+from urllib.parse import quote, urlencode
+
+from flask import Blueprint, render_template, request
+
+from . import api, current
+from .matter_forms import SearchForm
+from .matter_labels import install_filters
+
+blp = Blueprint("matters", __name__, url_prefix="/portal")
+install_filters(blp)
+
+PAGE_SIZE = 20
+DOCUMENTS_PAGE = 200  # the API's largest page
+
+
+def matter_path(matter_id: str) -> str:
+    """The API path of a matter (an id from a URL is quoted: it cannot leave its segment)."""
+    return f"/portal/matters/{quote(matter_id, safe='')}"
+
+
+def get_matter(matter_id: str) -> dict:
+    """The matter as the API shows it to me; its 404 becomes the "not found" page."""
+    return api.call("GET", matter_path(matter_id))
+
+
+def documents_of(matter_id: str) -> list[dict]:
+    """Every attachment of the matter I may see, by folder then name (all pages)."""
+    found: list[dict] = []
+    page = 1
+    while True:
+        path = f"{matter_path(matter_id)}/documents?page={page}&page_size={DOCUMENTS_PAGE}"
+        try:
+            body = api.call("GET", path)
+        except api.ApiError as error:
+            if error.status == 404:  # documents has not heard of the matter yet: nothing shown
+                return []
+            raise
+        found.extend(body["items"])
+        if not body["items"] or len(found) >= body["total"]:
+            return found
+        page += 1
+
+
+def by_folder(documents: list[dict]) -> list[tuple[list[str], list[dict]]]:
+    """(folder path, its documents), the root first, in the API's order."""
+    folders: dict[tuple[str, ...], list[dict]] = defaultdict(list)
+    for document in documents:
+        folders[tuple(document.get("folder_path") or ())].append(document)
+    return [(list(path), items) for path, items in folders.items()]
+
+
+@blp.get("/")
+@blp.get("/matters")
+@current.sign_in_required
+def index() -> str:
+    form = SearchForm(formdata=request.args)
+    valid = form.validate()
+    q = (form.q.data or "").strip() if valid else ""
+    page = (form.page.data or 1) if valid else 1
+    params: dict[str, object] = {"page": page, "page_size": PAGE_SIZE}
+    if q:
+        params["q"] = q
+    company = current.company()
+    if company:
+        params["company_id"] = company["id"]
+    listing = api.call("GET", "/portal/matters?" + urlencode(params))
+    items = listing["items"]
+    return render_template(
+        "matters/index.html",
+        form=form,
+        q=q,
+        awaiting=[m for m in items if m["awaiting_my_action"]],
+        others=[m for m in items if not m["awaiting_my_action"]],
+        total=listing["total"],
+        page=page,
+        pages=max(1, ceil(listing["total"] / PAGE_SIZE)),
+        first=(page - 1) * PAGE_SIZE + 1,
+        last=(page - 1) * PAGE_SIZE + len(items),
+    )
+
+
+@blp.get("/matters/<matter_id>")
+@current.sign_in_required
+def matter(matter_id: str) -> str:
+    shown = get_matter(matter_id)
+    mine = {c["role"]: c for c in shown["collaborations"]}
+    return render_template(
+        "matters/matter.html",
+        matter=shown,
+        folders=by_folder(documents_of(matter_id)),
+        approval=mine.get("approver"),
+        signature=mine.get("signee"),
+        approvers=[c for c in shown["collaborators"] if c["role"] == "approver"],
+        signees=[c for c in shown["collaborators"] if c["role"] == "signee"],
+    )
