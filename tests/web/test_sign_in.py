@@ -1,0 +1,37 @@
+"""Signing in and out of the portal in a browser, through the gateway, with every service up."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from .people import client_contact, sign_in
+
+
+def test_a_link_needing_sign_in_comes_back_after_it_and_sign_out_ends_the_session(
+    suite, smtp_server, page, look
+):
+    contact = client_contact(suite, smtp_server, company_name="Northwind Legal")
+
+    page.goto("/portal/profile")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    look(page, "sign-in")
+    sign_in(page, contact["email"])
+
+    expect(page).to_have_url(f"{suite.portal}/profile")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Profile")
+    expect(page.get_by_role("banner")).to_contain_text("Northwind Legal")
+    look(page, "profile")
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    expect(page.get_by_role("status")).to_contain_text("You have signed out.")
+    page.goto("/portal/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+
+
+def test_a_wrong_password_is_said_next_to_the_form(suite, smtp_server, page, look):
+    contact = client_contact(suite, smtp_server)
+    page.goto("/portal/sign-in")
+    sign_in(page, contact["email"], "not the password at all")
+    expect(page.get_by_role("alert")).to_have_text("The e-mail address or password is not correct.")
+    look(page, "wrong-password")
