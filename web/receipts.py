@@ -36,7 +36,7 @@ NEXT_LINE = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT, "align": "L"}
 
 
 @cache
-def _gettext(locale: str) -> Callable[[str], str]:
+def gettext_for(locale: str) -> Callable[[str], str]:
     """The catalog of `locale` from its .po file (English: the messages themselves)."""
     po = TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
     if locale == "en" or not po.is_file():
@@ -94,7 +94,7 @@ def receipt_pdf(
     receipt: dict, locale: str, time_zone: str | None = None, firm_name: str = ""
 ) -> bytes:
     """The receipt as an A4 PDF, in `locale` (en, fr, es), times in `time_zone` (IANA)."""
-    _ = _gettext(locale)
+    _ = gettext_for(locale)
     matter = receipt["matter"]
     kind = _("Contract") if matter["kind"] == "contract" else _("Case")
     pdf = _Receipt(" · ".join(filter(None, [firm_name, _("Signature receipt")])))
