@@ -65,8 +65,19 @@ def mail_to(smtp_server, email: str, has: str) -> object:
 
 
 def staff_call(staff, method: str, path: str, expected: int = 200, **kwargs) -> dict:
-    response = staff.request(method, path, **kwargs)
-    assert response.status_code == expected, response.text
+    """A staff call that succeeds once the services have heard of what it names (a company or
+    a matter created a moment ago reaches the other services through events)."""
+    last = {}
+
+    def attempt():
+        last["response"] = response = staff.request(method, path, **kwargs)
+        return response.status_code == expected
+
+    try:
+        wait_until(attempt, timeout=30, interval=0.2, message=f"{method} {path}")
+    except AssertionError:
+        raise AssertionError(last["response"].text) from None
+    response = last["response"]
     return response.json() if response.content else {}
 
 
@@ -116,28 +127,13 @@ def the_firm_shares_a_contract(suite, smtp_server) -> dict:
         )
 
     def upload(name: str, content: bytes, **fields: str) -> dict:
-        def attempt():
-            response = staff.post(
-                f"/api/v1/matters/{mid}/documents",
-                data=fields,
-                files={"file": (name, content, "application/octet-stream")},
-            )
-            return response.status_code == 201 and response.json()
-
-        return wait_until(attempt, timeout=30, message=f"documents to accept {name}")
+        files = {"file": (name, content, "application/octet-stream")}
+        path = f"/api/v1/matters/{mid}/documents"
+        return staff_call(staff, "POST", path, 201, data=fields, files=files)
 
     upload("contract.pdf", CONTRACT)
-    annexes = wait_until(
-        lambda: (
-            (
-                r := staff.post(f"/api/v1/matters/{mid}/folders", json={"name": "Annexes"})
-            ).status_code
-            == 201
-            and r.json()
-        ),
-        timeout=30,
-        message="the Annexes folder",
-    )
+    folder = {"name": "Annexes"}
+    annexes = staff_call(staff, "POST", f"/api/v1/matters/{mid}/folders", 201, json=folder)
     plan = upload("plan.png", PLAN, folder_id=annexes["id"])
     memo = upload("memo.pdf", MEMO)
     staff_call(staff, "PATCH", f"/api/v1/documents/{memo['id']}", json={"portal_visible": False})
@@ -188,19 +184,12 @@ def the_firm_shares_a_contract(suite, smtp_server) -> dict:
         f"/api/v1/matters/{other}/portal",
         json={"requester_id": ids["sam"], "attachments_visible_by_default": True},
     )
-    secret = wait_until(
-        lambda: (
-            (
-                r := staff.post(
-                    f"/api/v1/matters/{other}/documents",
-                    files={"file": ("globex.pdf", MEMO, "application/pdf")},
-                )
-            ).status_code
-            == 201
-            and r.json()
-        ),
-        timeout=30,
-        message="documents to accept Globex's file",
+    secret = staff_call(
+        staff,
+        "POST",
+        f"/api/v1/matters/{other}/documents",
+        201,
+        files={"file": ("globex.pdf", MEMO, "application/pdf")},
     )
     return {
         "people": people,
