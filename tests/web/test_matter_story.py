@@ -230,7 +230,7 @@ def test_the_clients_live_the_shared_contract_story(suite, smtp_server, new_page
     expect(rita.get_by_text("Supply of 40 pumps")).to_be_visible()
     expect(rita.get_by_role("row", name=re.compile("Draft signed"))).to_be_visible()
     expect(rita.get_by_text("Internal review")).to_have_count(0)
-    expect(rita.get_by_text("contract.pdf", exact=True)).to_be_visible()
+    expect(rita.get_by_role("link", name=f"{fr('Download')} contract.pdf")).to_be_visible()
     expect(rita.get_by_text("memo.pdf", exact=False)).to_have_count(0)
     expect(rita.get_by_role("heading", name=fr("Folder: %(path)s") % {"path": "Annexes"}))
     look(rita, "rita-matter")
