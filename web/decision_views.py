@@ -6,10 +6,18 @@ it instead of a form.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
-from werkzeug.wrappers import Response
 
 from . import api, current, receipts
 from .forms import show_api_errors

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Blueprint, stream_with_context
+from flask import Blueprint, Response, stream_with_context
 from flask_babel import gettext as _
-from werkzeug.wrappers import Response
 
 from . import api, current
 from .errors import error_page
