@@ -11,11 +11,12 @@ from collections import defaultdict
 from math import ceil
 from urllib.parse import quote, urlencode
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
 
 from . import api, current
 from .matter_forms import SearchForm
 from .matter_labels import install_filters
+from .matter_list import rows
 
 blp = Blueprint("matters", __name__, url_prefix="/portal")
 install_filters(blp)
@@ -75,13 +76,15 @@ def index() -> str:
     if company:
         params["company_id"] = company["id"]
     listing = api.call("GET", "/portal/matters?" + urlencode(params))
-    items = listing["items"]
+    items = rows(listing["items"], company["id"] if company else None)
     return render_template(
         "matters/index.html",
         form=form,
         q=q,
-        awaiting=[m for m in items if m["awaiting_my_action"]],
-        others=[m for m in items if not m["awaiting_my_action"]],
+        awaiting=[m for m in items if m["awaiting"]],
+        others=[m for m in items if not m["awaiting"]],
+        # One URL built, the others derived from it: url_for per row costs more than the row.
+        matter_url=url_for("matters.matter", matter_id="-id-"),
         total=listing["total"],
         page=page,
         pages=max(1, ceil(listing["total"] / PAGE_SIZE)),
