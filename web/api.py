@@ -104,6 +104,8 @@ def send(
     sent = {"Accept": "application/json", "Accept-Language": str(get_locale()), **(headers or {})}
     # The browser's address, so that identity throttles that person and not the portal itself.
     sent["X-Forwarded-For"] = request.remote_addr or ""
+    # Identity tells two tabs refreshing together from a replayed token by address + browser.
+    sent["User-Agent"] = request.user_agent.string
     sent["X-Request-ID"] = g.get("request_id", "")
     if token:
         sent["Authorization"] = f"Bearer {token}"

@@ -28,6 +28,7 @@ EXPIRED_RESET = _l(
     "This link to choose a new password has expired or has already been used. "
     "Ask for a new one from the sign-in page."
 )
+STAFF = _l("This portal is for the firm's clients. Staff members use the back office.")
 TOO_MANY = _l("Too many attempts. Wait a few minutes, then try again.")
 
 
@@ -48,7 +49,11 @@ def sign_in() -> Response | str:
         )
         if answer.status == 200:
             current.start(json.loads(answer.data))
-            return _home(form.next.data)
+            if current.person()["kind"] == "portal":
+                return _home(form.next.data)
+            current.end()  # staff: the portal would show them nothing
+            form.form_errors.append(STAFF)
+            return render_template("auth/sign_in.html", form=form)
         problem = api.ApiError.from_response(answer)
         if answer.status == 429:
             form.form_errors.append(TOO_MANY)
@@ -101,7 +106,7 @@ def accept_invitation() -> Response | str:
             flash(_("Welcome! Your password is set and you are signed in."), "success")
             return _home()
         problem = api.ApiError.from_response(answer)
-        if answer.status != 422:
+        if answer.status != 422 or "token" in problem.errors:
             session.pop("invitation_token", None)
             return error_page(410, message=EXPIRED_INVITATION)
         show_api_errors(form, problem)
@@ -142,7 +147,7 @@ def reset_password() -> Response | str:
             flash(_("Your new password is set and you are signed in."), "success")
             return _home()
         problem = api.ApiError.from_response(answer)
-        if answer.status != 422:
+        if answer.status != 422 or "token" in problem.errors:
             session.pop("reset_token", None)
             return error_page(410, message=EXPIRED_RESET)
         show_api_errors(form, problem)

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import request, session
+from flask_babel import refresh
 
 from . import api
 
@@ -44,6 +45,7 @@ def reload_person() -> dict:
             for c in me.get("companies") or []
         ],
     }
+    refresh()  # the person's language may differ from the one this request started in
     return session["person"]
 
 

@@ -111,3 +111,31 @@ def look(axe_check, screenshot) -> Callable:
         screenshot(page, name)
 
     return at
+
+
+@pytest.fixture
+def portal_app() -> Iterator[Callable]:
+    """The portal app in-process (Flask's test client), its sessions in the machine's Redis
+    under a prefix of the test's own, removed afterwards."""
+    import secrets
+
+    import redis
+
+    from web import create_app
+
+    try:
+        redis.Redis(socket_connect_timeout=2).ping()
+    except redis.RedisError:
+        pytest.fail("Redis is not running on 127.0.0.1:6379 (.ci/run starts it)")
+    prefix = f"test:{secrets.token_hex(4)}:"
+    apps = []
+
+    def make(**overrides):
+        apps.append(create_app(SECRET_KEY="test", SESSION_PREFIX=prefix, **overrides))
+        return apps[-1]
+
+    yield make
+    for app in apps:
+        store = app.extensions["web.redis"]
+        for key in store.scan_iter(match=prefix + "*"):
+            store.delete(key)
