@@ -7,16 +7,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-import secrets
 import uuid
 from collections.abc import Iterator
 
 import pytest
-import redis
 from flask import Flask, Response, jsonify, request
 
 from services.common.testing import ServedApp
-from web import create_app
 
 MATTER, DOCUMENT = str(uuid.uuid4()), str(uuid.uuid4())
 PREVIEW = b"%PDF-1.7\n" + b"x" * 300_000
@@ -52,7 +49,12 @@ class StandIn:
     def me(self):
         companies = [{"id": "c1", "name": "Acme Industries", "role": "member"}]
         return jsonify(
-            id="u1", email="sam@example.com", name="Sam", locale="en", companies=companies
+            id="u1",
+            email="sam@example.com",
+            name="Sam",
+            kind="portal",
+            locale="en",
+            companies=companies,
         )
 
     def matter(self, mid: str):
@@ -114,23 +116,14 @@ def stand_in() -> Iterator[StandIn]:
 
 
 @pytest.fixture
-def browser(stand_in: StandIn) -> Iterator:
+def browser(stand_in: StandIn, portal_app) -> Iterator:
     """A signed-in person's browser on the portal (CSRF is checked by the core's tests)."""
-    prefix = f"test:{secrets.token_hex(6)}:web:session:"
-    app = create_app(
-        GATEWAY_URL=stand_in.url,
-        SESSION_PREFIX=prefix,
-        SECRET_KEY=secrets.token_urlsafe(16),
-        WTF_CSRF_ENABLED=False,
-    )
+    app = portal_app(GATEWAY_URL=stand_in.url, WTF_CSRF_ENABLED=False)
     stand_in.sign_status, stand_in.signed, stand_in.sha = 201, [], SHA
     client = app.test_client()
     signed_in = client.post("/portal/sign-in", data={"email": "sam@example.com", "password": "pw"})
     assert signed_in.status_code == 302, signed_in.text
-    yield client
-    store = redis.Redis.from_url(app.config["REDIS_URL"])
-    for key in store.scan_iter(prefix + "*"):
-        store.delete(key)
+    return client
 
 
 def main(html: str) -> str:
