@@ -6,8 +6,23 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from .forms import REQUIRED
 
@@ -27,14 +42,17 @@ class SearchForm(FlaskForm):
 class ApprovalForm(FlaskForm):
     decision = RadioField(
         _l("Your decision"),
-        choices=[("approve", _l("I approve it")), ("reject", _l("I reject it"))],
+        choices=[
+            SelectChoice("approve", _l("I approve it")),
+            SelectChoice("reject", _l("I reject it")),
+        ],
         validators=[InputRequired(_l("Choose whether you approve or reject it."))],
     )
     comment = TextAreaField(_l("Comment"), [Length(max=2000)])
 
     def validate_comment(self, field: TextAreaField) -> None:
         if self.decision.data == "reject" and not (field.data or "").strip():
-            raise ValueError(_l("Say why you reject it, so the firm can act on it."))
+            raise ValidationError(_l("Say why you reject it, so the firm can act on it."))
 
 
 class SignForm(FlaskForm):

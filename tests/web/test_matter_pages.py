@@ -26,6 +26,8 @@ class StandIn:
 
     def __init__(self) -> None:
         self.sign_status, self.signed, self.sha = 201, [], SHA
+        self.decisions: list[dict] = []
+        self.decided = False
         self.app = Flask("stand-in")
         self.app.add_url_rule("/api/v1/auth/login", view_func=self.login, methods=["POST"])
         self.app.add_url_rule("/api/v1/me", view_func=self.me)
@@ -33,6 +35,9 @@ class StandIn:
         self.app.add_url_rule("/api/v1/portal/matters/<mid>/documents", view_func=self.documents)
         self.app.add_url_rule(
             "/api/v1/portal/matters/<mid>/signature", view_func=self.sign, methods=["POST"]
+        )
+        self.app.add_url_rule(
+            "/api/v1/portal/matters/<mid>/approval", view_func=self.decide, methods=["POST"]
         )
         self.app.add_url_rule("/api/v1/portal/documents/<did>/preview", view_func=self.preview)
 
@@ -60,7 +65,10 @@ class StandIn:
     def matter(self, mid: str):
         if mid != MATTER:
             return self.problem(404, "MATTER_NOT_FOUND")
-        mine = [{"id": "k1", "role": "signee", "status": "pending", "decided_at": None}]
+        mine = [
+            {"id": "k1", "role": "signee", "status": "pending", "decided_at": None},
+            {"id": "k2", "role": "approver", "status": "pending", "decided_at": None},
+        ]
         return jsonify(
             id=MATTER,
             kind="contract",
@@ -93,6 +101,12 @@ class StandIn:
             return self.problem(409, "DOCUMENTS_CHANGED")
         return jsonify(collaborator_id="k1"), 201
 
+    def decide(self, mid: str):
+        if self.decided:
+            return self.problem(409, "DECISION_FINAL")
+        self.decisions.append(request.get_json())
+        return jsonify(id="k2", role="approver", status="approved")
+
     def preview(self, did: str):
         if did != DOCUMENT:
             return self.problem(404, "DOCUMENT_NOT_FOUND")
@@ -120,6 +134,7 @@ def browser(stand_in: StandIn, portal_app) -> Iterator:
     """A signed-in person's browser on the portal (CSRF is checked by the core's tests)."""
     app = portal_app(GATEWAY_URL=stand_in.url, WTF_CSRF_ENABLED=False)
     stand_in.sign_status, stand_in.signed, stand_in.sha = 201, [], SHA
+    stand_in.decisions, stand_in.decided = [], False
     client = app.test_client()
     signed_in = client.post("/portal/sign-in", data={"email": "sam@example.com", "password": "pw"})
     assert signed_in.status_code == 302, signed_in.text
@@ -194,3 +209,31 @@ def test_a_preview_is_streamed_with_the_documents_service_headers(browser):
     assert preview.get_data() == PREVIEW
     missing = browser.get(f"/portal/documents/{uuid.uuid4()}/preview")
     assert missing.status_code == 404 and "Nothing here for you" in missing.text
+
+
+def test_a_decision_is_sent_only_once_confirmed(browser, stand_in):
+    path = f"/portal/matters/{MATTER}/approval"
+    rejected = browser.post(path, data={"decision": "reject", "comment": "  "})
+    assert "Say why you reject it, so the firm can act on it." in rejected.text
+    step = browser.post(path, data={"decision": "reject", "comment": "Clause 4."})
+    assert "Confirm your decision" in step.text and "Clause 4." in step.text
+    assert stand_in.decisions == []
+
+    confirm = f"{path}/confirm"
+    changed = {"decision": "reject", "comment": "Clause 4.", "action": "change"}
+    back = browser.post(confirm, data=changed)
+    assert "Approve or reject" in back.text and "Clause 4." in back.text
+    assert stand_in.decisions == []
+
+    sent = browser.post(confirm, data={**changed, "action": "confirm"})
+    assert sent.status_code == 302 and sent.location.endswith(f"/portal/matters/{MATTER}")
+    assert stand_in.decisions == [{"decision": "reject", "comment": "Clause 4."}]
+
+
+def test_a_decision_already_made_is_final(browser, stand_in):
+    stand_in.decided = True
+    data = {"decision": "approve", "comment": "", "action": "confirm"}
+    sent = browser.post(f"/portal/matters/{MATTER}/approval/confirm", data=data)
+    assert sent.status_code == 302
+    shown = browser.get(sent.location)
+    assert "You have already decided on this matter; a decision is final." in shown.text
