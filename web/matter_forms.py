@@ -1,4 +1,4 @@
-"""Forms of the matter pages: search, approve or reject (then confirm), sign."""
+"""Forms of the matter pages: approve or reject (then confirm), sign."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectChoice,
     StringField,
@@ -19,24 +18,12 @@ from wtforms.validators import (
     DataRequired,
     InputRequired,
     Length,
-    NumberRange,
-    Optional,
     ValidationError,
 )
 
 from .forms import REQUIRED
 
 _DOCUMENT = re.compile(r"^[0-9a-f-]{1,36}:[0-9a-f]{64}$")
-
-
-class SearchForm(FlaskForm):
-    """The list's GET query: no CSRF token (it changes nothing)."""
-
-    class Meta:
-        csrf = False
-
-    q = StringField(_l("Search by reference or title"), [Optional(), Length(max=200)])
-    page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=100_000)])
 
 
 class ApprovalForm(FlaskForm):

@@ -14,7 +14,6 @@ from urllib.parse import quote, urlencode
 from flask import Blueprint, render_template, request, url_for
 
 from . import api, current
-from .matter_forms import SearchForm
 from .matter_labels import install_filters
 from .matter_list import rows
 
@@ -22,6 +21,8 @@ blp = Blueprint("matters", __name__, url_prefix="/portal")
 install_filters(blp)
 
 PAGE_SIZE = 20
+SEARCH_MAX = 200  # the API's limit
+MAX_PAGE = 100_000  # the API's limit
 DOCUMENTS_PAGE = 200  # the API's largest page
 
 
@@ -61,14 +62,22 @@ def by_folder(documents: list[dict]) -> list[tuple[list[str], list[dict]]]:
     return [(list(path), items) for path, items in folders.items()]
 
 
+def _page_number(asked: str | None) -> int:
+    """The page asked for; anything but a page number shows the first."""
+    try:
+        return min(max(int(asked or 1), 1), MAX_PAGE)
+    except ValueError:
+        return 1
+
+
 @blp.get("/")
 @blp.get("/matters")
 @current.sign_in_required
 def index() -> str:
-    form = SearchForm(formdata=request.args)
-    valid = form.validate()
-    q = (form.q.data or "").strip() if valid else ""
-    page = (form.page.data or 1) if valid else 1
+    # Read by hand, not with a form: nothing to check but a length and a number, and WTForms
+    # loads its own catalog on every request.
+    q = request.args.get("q", "").strip()[:SEARCH_MAX]
+    page = _page_number(request.args.get("page"))
     params: dict[str, object] = {"page": page, "page_size": PAGE_SIZE}
     if q:
         params["q"] = q
@@ -79,7 +88,7 @@ def index() -> str:
     items = rows(listing["items"], company["id"] if company else None)
     return render_template(
         "matters/index.html",
-        form=form,
+        search_max=SEARCH_MAX,
         q=q,
         awaiting=[m for m in items if m["awaiting"]],
         others=[m for m in items if not m["awaiting"]],
