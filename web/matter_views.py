@@ -70,8 +70,8 @@ def _page_number(asked: str | None) -> int:
         return 1
 
 
-@blp.get("/")
 @blp.get("/matters")
+@blp.get("/")  # the home page: url_for gives this one
 @current.sign_in_required
 def index() -> str:
     # Read by hand, not with a form: nothing to check but a length and a number, and WTForms
