@@ -4,9 +4,9 @@
 
 The data set of `bench listing` (100,000 matters, 1,000,000 audience rows, a user in 50 matters
 of their company) in a throwaway PostgreSQL database; sharing, the gateway (routing /portal/ to
-web) and web run under gunicorn as in production, web keeping its sessions in Redis. The signed-in
-person's session is written to Redis as the sign-in page would leave it. Each round loads, from C
-threads on keep-alive connections: the API call the page makes (the first 20 of my matters)
+web) and web run under gunicorn as in production, web keeping its sessions in Redis (the
+signed-in person's session is written by web's own session code, as signing in leaves it).
+Each round loads, from C threads on keep-alive connections: the API call the page makes (the first 20 of my matters)
 through the gateway; the page through the gateway, as a browser gets it; the page straight at
 web; and, to show what the gateway's second pass costs, the page of a second web whose API calls
 go straight to sharing (GATEWAY_URL=sharing: not how it runs). The table shows each target's
@@ -16,7 +16,6 @@ median round; the aim is a page costing at most 1.5 times the API call.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import secrets
@@ -30,6 +29,7 @@ from bench.backends import database, jwks
 from bench.harness import Client, free_port, gunicorn, host_load, median_rounds, python_load, table
 from bench.listing import COMPANIES, MATTERS, load, uuid_of
 from services.common.testing import TokenMinter
+from web.sessions import RedisSessionInterface, ServerSession
 
 PAGE = "/portal/matters"
 REDIS_URL = os.environ.get("WEB_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -41,23 +41,23 @@ def api_path(company_id: str) -> str:
 
 
 def _session(store: redis.Redis, prefix: str, token: str, user: str, company: str) -> str:
-    """A signed-in session as web/sessions.py keeps it (under the SHA-256 of the cookie)."""
-    sid = secrets.token_urlsafe(32)
+    """A signed-in session, written by the portal's own session store code; its cookie value."""
     data = {
         "tokens": {"access": token, "refresh": "bench-has-no-refresh-token"},
         "person": {
             "id": user,
             "email": "user0@example.test",
             "name": "User 0",
+            "kind": "portal",
             "locale": "en",
             "time_zone": None,
             "companies": [{"id": company, "name": "Company 0", "role": "member"}],
         },
         "company_id": company,
     }
-    key = prefix + hashlib.sha256(sid.encode()).hexdigest()
-    store.set(key, json.dumps(data), ex=3600)
-    return sid
+    session = ServerSession(data, sid=secrets.token_urlsafe(32))
+    RedisSessionInterface(store, prefix, 3600)._write(session)
+    return session.sid
 
 
 def _serve(running: ExitStack, url: str, jwks_url: str, redis_prefix: str) -> dict[str, int]:

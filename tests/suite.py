@@ -21,6 +21,7 @@ BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN_EMAIL = "admin@firm.example"
 ADMIN_PASSWORD = "correct horse battery staple"
+FIRM_NAME = "Dupont & Associés"
 
 
 class Suite:
@@ -42,6 +43,8 @@ class Suite:
             "WEB_SECRET_KEY": secrets.token_urlsafe(32),
             "PORTAL_ADMIN_EMAIL": ADMIN_EMAIL,
             "PORTAL_ADMIN_PASSWORD": ADMIN_PASSWORD,
+            "PORTAL_FIRM_NAME": FIRM_NAME,
+            "MAIL_FROM": f"{FIRM_NAME} <portal@firm.example>",
             "PORTAL_VAR_DIR": str(logs),
             "PYTHONUNBUFFERED": "1",
         }

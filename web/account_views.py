@@ -6,7 +6,16 @@ from __future__ import annotations
 from functools import cache
 from zoneinfo import available_timezones
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -64,7 +73,8 @@ def profile() -> Response | str:
         if request.method == "GET"
         else None
     )
-    form.time_zone.choices = [("", _("The firm's time zone"))] + [(z, z) for z in _time_zones()]
+    firm = _("The firm's time zone (%(zone)s)", zone=current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    form.time_zone.choices = [("", firm)] + [(z, z) for z in _time_zones()]
     if form.validate_on_submit():
         body = {
             "name": form.name.data,

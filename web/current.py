@@ -49,12 +49,17 @@ def reload_person() -> dict:
     return session["person"]
 
 
-def start(pair: dict) -> None:
-    """Sign in with a token pair: a new session id, then the profile."""
+def _new_session() -> None:
+    """Empty the session under a new id (fixation), keeping only the language chosen."""
     keep = {k: session[k] for k in ("lang",) if k in session}
     session.clear()
     session.rotate()
     session.update(keep)
+
+
+def start(pair: dict) -> None:
+    """Sign in with a token pair: a new session id, then the profile."""
+    _new_session()
     api.keep_tokens(pair)
     reload_person()
 
@@ -66,10 +71,7 @@ def end() -> None:
         # The session is forgotten even when identity is down; the token then expires by itself.
         with contextlib.suppress(api.ServiceBusy):
             api.send("POST", "/auth/logout", body={"refresh_token": tokens["refresh"]})
-    keep = {k: session[k] for k in ("lang",) if k in session}
-    session.clear()
-    session.rotate()
-    session.update(keep)
+    _new_session()
 
 
 def local_path(target: str | None) -> str | None:

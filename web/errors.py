@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import redis
-from flask import Flask, Response, redirect, render_template, request, url_for
+from flask import Flask, Response, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -57,6 +57,9 @@ def error_page(status: int, title: str | None = None, message: str | None = None
 
 
 def _sign_in_needed(_: api.SignInNeeded) -> Response:
+    # Tokens that no longer work are forgotten, or sign-in would send the person straight back.
+    session.pop("tokens", None)
+    session.pop("person", None)
     target = here() if request.method == "GET" else None
     return redirect(url_for("auth.sign_in", next=target))
 
@@ -83,6 +86,9 @@ def _csrf(_: CSRFError) -> Response:
 
 
 def _http(error: HTTPException) -> Response:
+    # Flask reports a failure while saving the session as a 500 wrapping the store's error.
+    if isinstance(getattr(error, "original_exception", None), redis.RedisError):
+        return _service_busy(error.original_exception)
     return error_page(error.code or 500)
 
 

@@ -46,13 +46,15 @@ def _iso(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-# A matter awaits me while one of my collaborations on it (approve, sign) is still pending.
+# A matter awaits me while one of my collaborations on it (approve, sign) is still pending and
+# the firm has not withdrawn it.
 _AWAITING = (
     sa.exists()
     .where(
         Collaborator.matter_id == Matter.id,
         Collaborator.user_id == AudienceEntry.user_id,
         Collaborator.status == "pending",
+        Collaborator.withdrawn_at.is_(None),
     )
     .label("awaiting")
 )
@@ -125,6 +127,7 @@ _MY_COLLABORATIONS = (
     .where(
         Collaborator.matter_id.in_(sa.bindparam("ids", expanding=True)),
         Collaborator.user_id == sa.bindparam("user_id"),
+        Collaborator.withdrawn_at.is_(None),
     )
     .order_by(Collaborator.role)
 )
@@ -219,7 +222,7 @@ def matter_for(matter_id: str, user_id: str) -> dict:
     item["description"] = row.description
     collaborators = db.session.scalars(
         sa.select(Collaborator)
-        .where(Collaborator.matter_id == matter_id)
+        .where(Collaborator.matter_id == matter_id, Collaborator.withdrawn_at.is_(None))
         .order_by(Collaborator.created_at, Collaborator.id)
     ).all()
     users = users_by_id(c.user_id for c in collaborators)
@@ -255,6 +258,7 @@ def my_signature(matter_id: str, user_id: str) -> dict:
         "ip_address": signature.ip_address,
         "user_agent": signature.user_agent,
         "documents": signature.documents,
+        "no_documents": not signature.documents,
         "matter": {
             "id": matter.id,
             "kind": matter.kind,

@@ -135,7 +135,7 @@ def test_my_signature_receipt_can_be_reopened(world: World):
     receipt = world.http.get(path, headers=world.as_portal(sam))
     assert receipt.status_code == 200, receipt.json
     body = receipt.json
-    assert body["full_name"] == "Sam Signer"
+    assert body["full_name"] == "Sam Signer" and body["no_documents"] is False
     assert body["signed_at"] == signed.json["signed_at"]
     assert (body["ip_address"], body["user_agent"]) == ("192.0.2.9", "Firefox/140")
     assert body["documents"] == [
@@ -210,3 +210,19 @@ def test_a_company_shows_its_matters_and_those_i_must_sign_for_others(world: Wor
     shown = listing(world, sam, f"?company_id={initech}&q=loan")
     assert [m["id"] for m in shown["items"]] == [theirs] and shown["total"] == 1
     assert listing(world, sam)["total"] == 3
+
+
+def test_a_withdrawn_request_no_longer_awaits_me(world: World, rita: dict):
+    """Rita still sees the matter as its requester, but the firm withdrew her signature."""
+    mids = rita["mids"]
+    listed = world.http.get(
+        f"/api/v1/matters/{mids[3]}/collaborators", headers=world.as_staff()
+    ).json["items"]
+    (signee,) = [c for c in listed if c["role"] == "signee"]
+    withdrawn = world.http.delete(
+        f"/api/v1/matters/{mids[3]}/collaborators/{signee['id']}", headers=world.as_staff()
+    )
+    assert withdrawn.status_code == 204, withdrawn.json
+    items = listing(world, rita["rita"])["items"]
+    assert [m["id"] for m in items] == [mids[1], mids[4], mids[3], mids[2], mids[0]]
+    assert [m["awaiting_my_action"] for m in items] == [True, False, False, False, False]

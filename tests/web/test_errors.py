@@ -47,3 +47,14 @@ def test_an_unreachable_service_is_a_try_again_page(portal_without_api):
     assert answer.mimetype == "text/html"
     assert "El servicio está ocupado" in answer.text
     assert "Traceback" not in answer.text
+
+
+@pytest.mark.parametrize("cookie", [None, "a" * 43])
+def test_without_the_session_store_a_page_says_try_again(portal_app, cookie):
+    portal = portal_app(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0").test_client()
+    if cookie:
+        portal.set_cookie("portal_session", cookie, path="/portal")
+    answer = portal.get("/portal/sign-in")
+    assert answer.status_code == 503
+    assert answer.mimetype == "text/html"
+    assert "The service is busy" in answer.text
