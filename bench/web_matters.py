@@ -6,11 +6,12 @@ The data set of `bench listing` (100,000 matters, 1,000,000 audience rows, a use
 of their company) in a throwaway PostgreSQL database; sharing, the gateway (routing /portal/ to
 web) and web run under gunicorn as in production, web keeping its sessions in Redis (the
 signed-in person's session is written by web's own session code, as signing in leaves it).
-Each round loads, from C threads on keep-alive connections: the API call the page makes (the first 20 of my matters)
-through the gateway; the page through the gateway, as a browser gets it; the page straight at
-web; and, to show what the gateway's second pass costs, the page of a second web whose API calls
-go straight to sharing (GATEWAY_URL=sharing: not how it runs). The table shows each target's
-median round; the aim is a page costing at most 1.5 times the API call.
+Each round loads, from C threads on keep-alive connections: the API call the page makes (the
+first 20 of my matters) through the gateway; the page through the gateway, as a browser gets
+it; the page straight at web; and, to show what the gateway's second pass costs, the page of a
+second web whose API calls go straight to sharing (GATEWAY_URL=sharing: not how it runs). The
+table shows each target's median round; the aim is a page costing at most 1.5 times the API
+call.
 """
 
 from __future__ import annotations
