@@ -280,7 +280,12 @@ def test_the_clients_live_the_shared_contract_story(suite, smtp_server, new_page
     look(alice, "approval")
     alice.get_by_role("button", name="Continue").focus()
     alice.keyboard.press("Enter")  # nothing chosen: said next to the question
-    expect(alice.get_by_text("Choose whether you approve or reject it.")).to_be_visible()
+    expect(
+        alice.get_by_text("Choose whether you approve or reject it.", exact=True)
+    ).to_be_visible()
+    expect(alice.get_by_role("link", name=re.compile("Choose whether"))).to_have_attribute(
+        "href", "#decision"
+    )
     look(alice, "approval-error")
     alice.get_by_label("I approve it").focus()
     alice.keyboard.press("Space")
@@ -310,7 +315,8 @@ def test_the_clients_live_the_shared_contract_story(suite, smtp_server, new_page
     expect(sam.get_by_text("memo.pdf")).to_have_count(0)
     look(sam, "sign")
     sam.get_by_role("button", name="Sign these documents").click()
-    expect(sam.get_by_text("Tick the box to confirm")).to_be_visible()
+    tick = "Tick the box to confirm that you sign these documents."
+    expect(sam.get_by_text(tick, exact=True)).to_be_visible()
     sam.get_by_label("Your full name").fill("Samuel Durand")
     sam.get_by_label("I have read the documents listed above and I sign them.").check()
     sam.get_by_role("button", name="Sign these documents").click()
