@@ -257,7 +257,7 @@ def test_the_clients_live_the_shared_contract_story(suite, smtp_server, new_page
         expect(rita.get_by_role("heading", level=1)).to_have_text(not_found)
     look(rita, "not-found")
 
-    # Walt, a watcher, reads Spanish; his "shared with you" link comes back after sign-in.
+    # Walt, a watcher, reads Spanish: his invitation, then the link of his "shared" e-mail.
     es = gettext_for("es")
     walt = new_page("es-ES")
     accept_invitation(walt, smtp_server, people["walt"], "es")
