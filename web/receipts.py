@@ -13,18 +13,17 @@ import os
 from collections.abc import Callable
 from datetime import datetime
 from functools import cache
-from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_datetime
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import NullTranslations, Translations
+from babel.support import NullTranslations
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-TRANSLATIONS = Path(__file__).parent / "translations"
+from . import i18n
+from .config import LOCALES
+
 FONT_FILES = {
     ("text", ""): "DejaVuSans.ttf",
     ("text", "B"): "DejaVuSans-Bold.ttf",
@@ -37,16 +36,10 @@ NEXT_LINE = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT, "align": "L"}
 
 @cache
 def gettext_for(locale: str) -> Callable[[str], str]:
-    """The catalog of `locale` from its .po file (English: the messages themselves)."""
-    po = TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
-    if locale == "en" or not po.is_file():
+    """The portal's catalog of `locale` (English: the messages themselves); no request needed."""
+    if locale not in LOCALES[1:]:
         return NullTranslations().gettext
-    with po.open("rb") as file:
-        catalog = read_po(file, locale=locale)
-    compiled = BytesIO()
-    write_mo(compiled, catalog)
-    compiled.seek(0)
-    return Translations(compiled).gettext
+    return i18n._load(locale).gettext
 
 
 def _font_dir() -> Path | None:
