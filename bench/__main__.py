@@ -13,6 +13,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "bench.interventions",
         "portal interventions list at 50k and portal creation, direct vs gateway",
     ),
+    "web_matters": ("bench.web_matters", "'My matters' page via web vs its API call: req/s, p95"),
     "attachments": ("bench.attachments", "1 GiB up and down via the gateway vs S3: MiB/s, RSS"),
 }
 

@@ -11,6 +11,8 @@ from services.common.observability import configure_logging, install_request_tra
 from . import (
     account_views,
     auth_views,
+    decision_views,
+    document_views,
     errors,
     field_views,
     health,
@@ -39,6 +41,7 @@ def create_app(**overrides: object) -> Flask:
     install_templating(app)
     errors.install(app)
     health.install(app)
-    for blueprint in (auth_views.blp, account_views.blp, matter_views.blp, field_views.blp):
+    blueprints = (auth_views.blp, account_views.blp, matter_views.blp, field_views.blp)
+    for blueprint in (*blueprints, decision_views.blp, document_views.blp):
         app.register_blueprint(blueprint)
     return app
