@@ -1,6 +1,6 @@
 """company customer group
 
-Revision ID: 0003_h10onboarding_customer_group
+Revision ID: 0003_h10onboarding_group_id
 Revises: 0002_h6identity_portal_api
 Create Date: 2026-11-26 15:03:06.812081
 """
@@ -8,7 +8,7 @@ Create Date: 2026-11-26 15:03:06.812081
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_h10onboarding_customer_group"
+revision = "0003_h10onboarding_group_id"
 down_revision = "0002_h6identity_portal_api"
 branch_labels = None
 depends_on = None

@@ -1,6 +1,6 @@
 """customer groups, signup links, access requests
 
-Revision ID: 0002_h10onboarding_groups_requests
+Revision ID: 0002_h10onboarding_groups
 Revises: 0001
 Create Date: 2026-11-26 15:02:59.719666
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 from services.common.models import UTCDateTime
 
-revision = "0002_h10onboarding_groups_requests"
+revision = "0002_h10onboarding_groups"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
