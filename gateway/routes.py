@@ -13,6 +13,7 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("/users", "identity"),
     ("/secure-links", "identity"),
     ("/portal/customer", "identity"),
+    ("/portal/companies", "identity"),
     ("//.well-known/jwks.json", "identity"),
     ("/matters", "sharing"),
     ("/portal/matters", "sharing"),

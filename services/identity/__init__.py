@@ -6,7 +6,7 @@ from flask import Flask
 from services.common.app import ServiceParts, create_service_app
 from services.common.auth import TokenVerifier
 
-from . import account_api, auth_api, companies_api, users_api
+from . import account_api, auth_api, companies_api, representatives_api, users_api
 from .config import IdentityConfig
 from .handlers import HANDLERS
 from .keys import KeyRing
@@ -26,6 +26,7 @@ def create_app(**overrides: object) -> Flask:
         account_api.blp,
         companies_api.blp,
         users_api.blp,
+        representatives_api.blp,
     ]
     app = create_service_app(__name__, config, parts, blueprints)
     app.extensions["identity.keys"] = keys

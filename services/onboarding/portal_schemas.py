@@ -86,12 +86,17 @@ class GroupViewSchema(ma.Schema):
     questions = fields.List(fields.Nested(QuestionViewSchema))
 
 
+class TermsAcceptedSchema(ma.Schema):
+    version = fields.Integer()
+    at = fields.DateTime()
+
+
 class WizardSchema(ma.Schema):
     access_request_id = fields.String()
     status = fields.String(validate=validate.OneOf(REQUEST_STATUSES))
     locale = fields.String()
     group = fields.Nested(GroupViewSchema)
-    terms_accepted = fields.Dict(allow_none=True, metadata={"description": "{version, at}"})
+    terms_accepted = fields.Nested(TermsAcceptedSchema, allow_none=True)
     contact = fields.Dict()
     company = fields.Dict()
     answers = fields.Dict()
