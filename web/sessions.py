@@ -2,7 +2,11 @@
 
 The cookie carries 256 random bits; Redis stores the session under the SHA-256 of that id, so
 a copy of the store does not give anyone a usable cookie. A session unused for the idle time
-expires by itself (Redis TTL, renewed on every request).
+expires by itself (Redis TTL, renewed as the session is read on every request).
+
+A session is a Redis hash, one JSON field per key, and a request writes back only the fields it
+changed: two requests of one browser at once (a page and its preview) cannot undo each other,
+such as one putting back the tokens the other has just refreshed.
 """
 
 from __future__ import annotations
@@ -28,7 +32,9 @@ _SID = re.compile(r"^[A-Za-z0-9_-]{43}$")  # token_urlsafe(32)
 class ServerSession(CallbackDict, SessionMixin):
     """The session's data; `rotate()` gives it a new id when it is next saved."""
 
-    def __init__(self, data: dict | None = None, sid: str | None = None) -> None:
+    def __init__(
+        self, data: dict | None = None, sid: str | None = None, stored: dict | None = None
+    ) -> None:
         def on_update(session: ServerSession) -> None:
             session.modified = True
             session.accessed = True
@@ -39,6 +45,8 @@ class ServerSession(CallbackDict, SessionMixin):
         self.modified = False
         self.accessed = False
         self.rotated_from: str | None = None
+        # Each field as it was read (JSON), to write back only what this request changed.
+        self.stored: dict[str, str] = stored or {}
         # The store could not be read: the request is answered "try again" and nothing is saved.
         self.unavailable = False
 
@@ -66,13 +74,20 @@ class RedisSessionInterface(SessionInterface):
         if not _SID.match(sid):
             return ServerSession()
         try:
-            raw = self.redis.get(self._key(sid))
+            # One round trip reads the session and renews its idle time.
+            reading = self.redis.pipeline(transaction=False)
+            reading.hgetall(self._key(sid))
+            reading.expire(self._key(sid), self.idle_seconds)
+            fields, _ = reading.execute()
         except redis.RedisError as error:
             log.warning("session store unreachable: %s", error)
             session = ServerSession()
             session.unavailable = True
             return session
-        return ServerSession(json.loads(raw), sid) if raw is not None else ServerSession()
+        if not fields:
+            return ServerSession()
+        stored = {name.decode(): value.decode() for name, value in fields.items()}
+        return ServerSession({k: json.loads(v) for k, v in stored.items()}, sid, stored)
 
     def save_session(self, app: Flask, session: ServerSession, response: Response) -> None:
         if session.accessed:
@@ -97,15 +112,24 @@ class RedisSessionInterface(SessionInterface):
             return
         if session.sid is None:
             session.sid = secrets.token_urlsafe(32)
+            session.stored = {}  # a new id starts an empty hash: every field is written
             self._write(session)
             self._set_cookie(app, session.sid, response)
         elif session.modified:
             self._write(session)
-        else:
-            self.redis.expire(self._key(session.sid), self.idle_seconds)
 
     def _write(self, session: ServerSession) -> None:
-        self.redis.set(self._key(session.sid), json.dumps(dict(session)), ex=self.idle_seconds)
+        encoded = {name: json.dumps(value) for name, value in session.items()}
+        changed = {k: v for k, v in encoded.items() if session.stored.get(k) != v}
+        removed = [name for name in session.stored if name not in encoded]
+        key = self._key(session.sid)
+        writing = self.redis.pipeline()  # MULTI: the fields and the TTL together
+        if changed:
+            writing.hset(key, mapping=changed)
+        if removed:
+            writing.hdel(key, *removed)
+        writing.expire(key, self.idle_seconds)
+        writing.execute()
 
     def _set_cookie(self, app: Flask, sid: str, response: Response) -> None:
         response.set_cookie(

@@ -3,12 +3,7 @@ portal's e-mails carry."""
 
 from __future__ import annotations
 
-import contextlib
-import json
 import re
-from collections.abc import Callable, Iterator
-
-import pika
 
 from services.common.testing import wait_until
 
@@ -44,26 +39,3 @@ def portal_link(suite, smtp_server, email: str, path: str) -> str:
         return None
 
     return wait_until(found, timeout=30, message=f"an e-mail to {email} linking {path}")
-
-
-@contextlib.contextmanager
-def events_of(suite, event_type: str) -> Iterator[Callable[[], list[dict]]]:
-    """The events of `event_type` published while inside, read from a queue of the test's own
-    (whichever service e-mails them, the link they carry is the one the person gets)."""
-    connection = pika.BlockingConnection(pika.URLParameters(suite.env["AMQP_URL"]))
-    channel = connection.channel()
-    queue = channel.queue_declare("", exclusive=True, auto_delete=True).method.queue
-    channel.queue_bind(queue, "portal.events", routing_key=event_type)
-    seen: list[dict] = []
-
-    def received() -> list[dict]:
-        while True:
-            _method, _properties, body = channel.basic_get(queue, auto_ack=True)
-            if body is None:
-                return seen
-            seen.append(json.loads(body))
-
-    try:
-        yield received
-    finally:
-        connection.close()

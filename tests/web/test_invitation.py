@@ -46,3 +46,8 @@ def test_an_invited_client_chooses_a_password_and_lands_signed_in(suite, smtp_se
     page.goto(link)
     expect(page.get_by_role("heading", level=1)).to_have_text("This link has expired")
     look(page, "invitation-used")
+
+    # No process of the suite wrote the one-time token in its log.
+    token = link.split("token=", 1)[1]
+    for log in suite.logs.glob("*.log"):
+        assert token not in log.read_text(errors="replace"), log.name

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from web.sessions import COOKIE_NAME
+from web.sessions import COOKIE_NAME, ServerSession
 
 
 @pytest.fixture
@@ -48,3 +48,39 @@ def test_every_page_carries_the_security_headers(portal):
     assert answer.headers["X-Content-Type-Options"] == "nosniff"
     assert answer.headers["Referrer-Policy"] == "same-origin"
     assert answer.headers["Cache-Control"] == "no-store"
+
+
+def test_each_request_renews_the_idle_time_and_an_idle_session_is_gone(portal):
+    client = portal.test_client()
+    client.get("/portal/sign-in")
+    store = portal.extensions["web.redis"]
+    (key,) = list(store.scan_iter(match=portal.config["SESSION_PREFIX"] + "*"))
+    store.expire(key, 5)
+
+    client.get("/portal/sign-in")
+    assert store.ttl(key) > 5  # renewed to the idle time
+
+    store.delete(key)  # what the TTL does once the idle time has passed
+    answer = client.get("/portal/profile")
+    assert answer.status_code == 302
+    assert answer.headers["Location"].startswith("/portal/sign-in")
+
+
+def test_a_request_writes_back_only_what_it_changed(portal):
+    """Two requests of one browser at once: one refreshes the tokens while the other chooses a
+    language; the second must not put the old tokens back."""
+    store = portal.extensions["web.redis"]
+    interface = portal.session_interface
+    session_id = "b" * 43
+    key = interface._key(session_id)
+    stored = {"tokens": '{"access": "old"}', "lang": '"en"'}
+    store.hset(key, mapping=stored)
+    first, second = (
+        ServerSession({"tokens": {"access": "old"}, "lang": "en"}, session_id, dict(stored))
+        for _ in range(2)
+    )
+    first["tokens"] = {"access": "refreshed"}
+    second["lang"] = "fr"
+    for request in (first, second):
+        interface.save_session(portal, request, portal.response_class())
+    assert store.hgetall(key) == {b"tokens": b'{"access": "refreshed"}', b"lang": b'"fr"'}
