@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.common.events import Event, iso
 
-from .models import AccessRequest, CustomerGroup
+from .models import AccessRequest, CustomerGroup, Representative
 
 
 def _contact(request: AccessRequest) -> dict:
@@ -63,3 +63,14 @@ def additional_contact_added(
         "message": message,
     }
     return Event("onboarding.additional_contact.added", data, subject=company["id"])
+
+
+def contact_updated(representative: Representative) -> Event:
+    data = {
+        "user_id": representative.user_id,
+        "company_id": representative.company_id,
+        "email": representative.email,
+        "name": representative.name,
+        "phone": representative.phone,
+    }
+    return Event("onboarding.contact.updated", data, subject=representative.user_id)

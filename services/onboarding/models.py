@@ -151,4 +151,5 @@ class Representative(db.Model):
     name: Mapped[str] = mapped_column(sa.String(200), default="")
     locale: Mapped[str | None] = mapped_column(sa.String(5))
     time_zone: Mapped[str | None] = mapped_column(sa.String(64))
+    phone: Mapped[str | None] = mapped_column(sa.String(32))  # E.164, kept by the representative
     source_time: Mapped[datetime] = mapped_column(UTCDateTime)

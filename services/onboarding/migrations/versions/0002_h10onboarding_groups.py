@@ -73,6 +73,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("locale", sa.String(length=5), nullable=True),
         sa.Column("time_zone", sa.String(length=64), nullable=True),
+        sa.Column("phone", sa.String(length=32), nullable=True),
         sa.Column("source_time", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("company_id", "user_id"),
     )
