@@ -40,6 +40,31 @@ NO_REQUEST = _l(
     "registration link again, or the resume link from our e-mail."
 )
 TOO_MANY = _l("Too many attempts. Wait a few minutes, then try again.")
+# The API's field messages are in English: the fields a person gets wrong, in their language.
+FIELD_MESSAGES = {
+    "phone": _l(
+        "This phone number is not valid: write it with its country code, e.g. +33 1 23 45 67 89."
+    ),
+    "email": _l("This e-mail address is not valid."),
+}
+
+
+def _show_problem(form, problem: api.ApiError, pattern: str = "") -> None:
+    """The API's problem on the form, its usual field messages in the page's language."""
+    localized = {
+        **FIELD_MESSAGES,
+        "tax_id": _(
+            "This tax ID is not valid: write it in the format %(pattern)s (n is a digit, nine "
+            "digits in all).",
+            pattern=pattern,
+        ),
+    }
+    for name in list(problem.errors):
+        if name in localized and name in form._fields:
+            form[name].errors = [*form[name].errors, str(localized[name])]
+            del problem.errors[name]
+    if problem.errors or not any(f.errors for f in form):
+        show_api_errors(form, problem)
 
 
 class NoRequest(Exception):
@@ -162,7 +187,7 @@ def contact() -> Response | str:
             _request("PUT", "contact", body)
             return _next("contact")
         except api.ApiError as problem:
-            show_api_errors(form, problem)
+            _show_problem(form, problem)
     return _page("contact", view, form=form)
 
 
@@ -178,7 +203,7 @@ def company() -> Response | str:
             _request("PUT", "company", body)
             return _next("company")
         except api.ApiError as problem:
-            show_api_errors(form, problem)
+            _show_problem(form, problem, view["group"]["tax_id_pattern"])
     return _page("company", view, form=form)
 
 

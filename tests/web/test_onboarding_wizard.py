@@ -51,7 +51,10 @@ def test_a_representative_registers_in_french_and_signs_in(suite, smtp_server, n
     tax_id.fill("04-21O3594")
     page.get_by_role("button", name="Enregistrer et continuer").click()
     expect(tax_id).to_have_attribute("aria-invalid", "true")
-    expect(main).to_contain_text("nn-nnnnnnn")
+    # Said in French, with the group's pattern, next to the field.
+    expect(main).to_contain_text(
+        "Ce numéro fiscal n’est pas valide : écrivez-le au format nn-nnnnnnn"
+    )
     look(page, "company-bad-tax-id")
     tax_id.fill("04-2103594")
     page.get_by_role("button", name="Enregistrer et continuer").click()
