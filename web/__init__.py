@@ -16,6 +16,7 @@ from . import (
     i18n,
     matter_views,
     onboarding_views,
+    representative_views,
     security,
     sessions,
 )
@@ -44,6 +45,7 @@ def create_app(**overrides: object) -> Flask:
         account_views.blp,
         matter_views.blp,
         onboarding_views.blp,
+        representative_views.blp,
     ):
         app.register_blueprint(blueprint)
     return app

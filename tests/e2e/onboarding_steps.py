@@ -15,6 +15,11 @@ MESSAGES = {
     "terms": {"en": "Please accept.", "fr": "Merci d’accepter.", "es": "Acepte, por favor."},
     "status_incomplete": {"en": "Missing:", "fr": "Il manque :", "es": "Falta:"},
     "status_complete": {"en": "Complete!", "fr": "C’est complet !", "es": "¡Completo!"},
+    "contact_updated": {
+        "en": "Thanks, we will use these details.",
+        "fr": "Merci, nous utiliserons ces coordonnées.",
+        "es": "Gracias, usaremos estos datos.",
+    },
     "additional_contact": {
         "en": "A colleague of yours joined the portal.",
         "fr": "Un collègue vous a rejoint sur le portail.",
