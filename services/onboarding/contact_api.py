@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from services.common.auth import Caller, current_caller, portal_required
-from services.common.models import is_id, utcnow
+from services.common.models import is_id
 from services.common.outbox import add_event
 from services.common.problems import ProblemError, field_error
 
@@ -56,7 +56,7 @@ def _mine(company_id: str, caller: Caller) -> Representative:
             active=True,
             email=caller.email,
             name="",
-            source_time=utcnow().replace(year=1970),
+            version=0,  # any event of the membership replaces what the token said
         )
         db.session.add(row)
     if not row.active:

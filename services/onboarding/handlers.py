@@ -1,12 +1,10 @@
 """Events the onboarding service consumes: event type -> handlers (this also makes the bindings).
 
-Each handler runs inside the consumer's transaction and never commits. Replicas skip an event
-older than what is stored, so a duplicate or late delivery changes nothing; the consumer's
+Each handler runs inside the consumer's transaction and never commits. Replicas apply only a
+newer owner version, so a duplicate or late delivery changes nothing; the consumer's
 processed-event record keeps a redelivered membership from telling the primary twice."""
 
 from __future__ import annotations
-
-from datetime import datetime
 
 import marshmallow as ma
 import sqlalchemy as sa
@@ -14,6 +12,7 @@ from marshmallow import fields
 
 from services.common.events import Event
 from services.common.outbox import add_event
+from services.common.replicas import is_newer
 
 from . import events
 from .formats import tax_id_digits
@@ -31,6 +30,7 @@ class CompanySchema(_Loose):
     name = fields.String(load_default="")
     tax_id = fields.String(load_default=None, allow_none=True)
     customer_group_id = fields.String(load_default=None, allow_none=True)
+    version = fields.Integer(load_default=0)
 
 
 class _Person(_Loose):
@@ -45,17 +45,15 @@ class MembershipSchema(_Loose):
     company_id = fields.String(required=True)
     role = fields.String(required=True)
     active = fields.Boolean(required=True)
+    version = fields.Integer(load_default=0)
     user = fields.Nested(_Person, required=True)
-
-
-def _stale(row: object | None, moment: datetime) -> bool:
-    return row is not None and row.source_time > moment
 
 
 def on_company(event: Event) -> None:
     data = CompanySchema().load(event.data)
-    company = db.session.get(Company, data["id"])
-    if _stale(company, event.occurred_at):
+    # Locked: two workers applying two versions of one company compare one after the other.
+    company = db.session.get(Company, data["id"], with_for_update=True)
+    if not is_newer(data["version"], company.version if company else None):
         return
     if company is None:
         company = Company(id=data["id"])
@@ -64,15 +62,15 @@ def on_company(event: Event) -> None:
     company.tax_id = data["tax_id"]
     company.tax_id_digits = tax_id_digits(data["tax_id"])
     company.customer_group_id = data["customer_group_id"]
-    company.source_time = event.occurred_at
+    company.version = data["version"]
 
 
 def on_membership(event: Event) -> None:
     """Keep the representatives; a secondary one newly active: tell the company's primary."""
     data = MembershipSchema().load(event.data)
     key = {"company_id": data["company_id"], "user_id": data["user_id"]}
-    row = db.session.get(Representative, key)
-    if _stale(row, event.occurred_at):
+    row = db.session.get(Representative, key, with_for_update=True)
+    if not is_newer(data["version"], row.version if row else None):
         return
     newly_secondary = (
         data["role"] == "secondary"
@@ -83,7 +81,7 @@ def on_membership(event: Event) -> None:
         row = Representative(**key)
         db.session.add(row)
     person = data["user"]
-    row.role, row.active, row.source_time = data["role"], data["active"], event.occurred_at
+    row.role, row.active, row.version = data["role"], data["active"], data["version"]
     row.email, row.name = person["email"], person["name"] or ""
     row.locale, row.time_zone = person["locale"], person["time_zone"]
     if newly_secondary:

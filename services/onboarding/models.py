@@ -135,7 +135,7 @@ class Company(db.Model):
     customer_group_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
     tax_id: Mapped[str | None] = mapped_column(sa.String(50))
     tax_id_digits: Mapped[str | None] = mapped_column(sa.String(50), index=True)
-    source_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(sa.Integer, default=0)  # identity's, see replicas.py
 
 
 class Representative(db.Model):
@@ -152,4 +152,4 @@ class Representative(db.Model):
     locale: Mapped[str | None] = mapped_column(sa.String(5))
     time_zone: Mapped[str | None] = mapped_column(sa.String(64))
     phone: Mapped[str | None] = mapped_column(sa.String(32))  # E.164, kept by the representative
-    source_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(sa.Integer, default=0)  # the membership's, in identity

@@ -51,3 +51,22 @@ def test_company_changes_reach_matching(world):
         f"/api/v1/customer-groups/{group['id']}/companies", headers=world.staff
     ).json
     assert [(c["id"], c["tax_id"]) for c in listed["items"]] == [(company, "04 2103594")]
+
+
+def test_an_older_company_version_changes_nothing(world):
+    group = world.group()
+    company = world.company("Acme", None, None)
+    newer = {
+        "id": company,
+        "name": "Acme",
+        "tax_id": "04-2103594",
+        "customer_group_id": group["id"],
+        "version": 3,
+    }
+    older = {**newer, "tax_id": None, "customer_group_id": None, "version": 2}
+    for data in (newer, older):
+        world.deliver(Event("identity.company.updated", data, subject=company, source="/id"))
+    listed = world.http.get(
+        f"/api/v1/customer-groups/{group['id']}/companies", headers=world.staff
+    ).json
+    assert [(c["id"], c["tax_id"]) for c in listed["items"]] == [(company, "04-2103594")]

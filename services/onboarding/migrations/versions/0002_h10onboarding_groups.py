@@ -24,7 +24,7 @@ def upgrade() -> None:
         sa.Column("customer_group_id", sa.String(length=36), nullable=True),
         sa.Column("tax_id", sa.String(length=50), nullable=True),
         sa.Column("tax_id_digits", sa.String(length=50), nullable=True),
-        sa.Column("source_time", UTCDateTime(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("companies", schema=None) as batch_op:
@@ -74,7 +74,7 @@ def upgrade() -> None:
         sa.Column("locale", sa.String(length=5), nullable=True),
         sa.Column("time_zone", sa.String(length=64), nullable=True),
         sa.Column("phone", sa.String(length=32), nullable=True),
-        sa.Column("source_time", UTCDateTime(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("company_id", "user_id"),
     )
     op.create_table(

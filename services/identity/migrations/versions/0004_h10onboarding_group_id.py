@@ -1,15 +1,15 @@
 """company customer group
 
-Revision ID: 0003_h10onboarding_group_id
-Revises: 0002_h6identity_portal_api
+Revision ID: 0004_h10onboarding_group_id
+Revises: 0003_h6replicas_versions
 Create Date: 2026-11-26 15:03:06.812081
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_h10onboarding_group_id"
-down_revision = "0002_h6identity_portal_api"
+revision = "0004_h10onboarding_group_id"
+down_revision = "0003_h6replicas_versions"
 branch_labels = None
 depends_on = None
 
