@@ -122,15 +122,12 @@ def list_group_companies(group_id: str, page: int, page_size: int) -> dict:
     return paginate(db.session, query, page, page_size)
 
 
-def message(group: CustomerGroup, key: str, locale: str | None) -> str:
-    """The group's message in the person's language, else English, else any it has."""
-    texts = (group.messages or {}).get(key) or {}
+def localized_text(texts: dict | None, locale: str | None) -> str:
+    """A text in the person's language, else English, else any language it has."""
+    texts = texts or {}
     return texts.get(locale or "en") or texts.get("en") or next(iter(texts.values()), "")
 
 
-def localized_text(texts: dict, locale: str | None) -> str:
-    return (
-        (texts or {}).get(locale or "en")
-        or (texts or {}).get("en")
-        or next(iter((texts or {}).values()), "")
-    )
+def message(group: CustomerGroup, key: str, locale: str | None) -> str:
+    """One of the group's wizard messages (MESSAGE_KEYS) in the person's language."""
+    return localized_text((group.messages or {}).get(key), locale)
