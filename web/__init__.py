@@ -12,6 +12,7 @@ from . import (
     account_views,
     auth_views,
     errors,
+    field_views,
     health,
     i18n,
     matter_views,
@@ -44,6 +45,7 @@ def create_app(**overrides: object) -> Flask:
         auth_views.blp,
         account_views.blp,
         matter_views.blp,
+        field_views.blp,
         onboarding_views.blp,
         representative_views.blp,
     ):

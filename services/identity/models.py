@@ -238,3 +238,30 @@ class LoginFailure(db.Model):
     email: Mapped[str] = mapped_column(sa.String(254))
     ip: Mapped[str] = mapped_column(sa.String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+LINK_SCOPES = ("company", "site", "intervention")
+
+
+class SecureLink(db.Model):
+    """A link that opens one customer's portal without an account, scoped to the whole customer,
+    one site or one intervention. Only the SHA-256 of its token is kept (it is shown once)."""
+
+    __tablename__ = "secure_links"
+
+    id: Mapped[str] = _id()
+    company_id: Mapped[str] = mapped_column(
+        sa.String(36), sa.ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    # Sites and interventions belong to the interventions service, which checks them per request.
+    scope_type: Mapped[str] = mapped_column(sa.String(20))
+    scope_id: Mapped[str] = mapped_column(sa.String(36))
+    label: Mapped[str | None] = mapped_column(sa.String(200))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by: Mapped[str | None] = mapped_column(
+        sa.String(36), sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = _created()

@@ -144,9 +144,16 @@ def test_contract_shared_approved_signed_and_access_follows_the_company(suite, s
         f"/api/v1/portal/matters/{mid}/approval", json={"decision": "approve"}
     )
     assert again.status_code == 409
-    signed = people["sam"].post(
-        f"/api/v1/portal/matters/{mid}/signature", json={"full_name": "Samuel Durand"}
-    )
+
+    def sign():
+        # A 503 DOCUMENTS_CATCHING_UP says "try again in a moment" while documents applies the
+        # latest audience (Mia's addition): a client tries again, as the portal page says.
+        answer = people["sam"].post(
+            f"/api/v1/portal/matters/{mid}/signature", json={"full_name": "Samuel Durand"}
+        )
+        return None if answer.status_code == 503 else answer
+
+    signed = wait_until(sign, message="documents to catch up with the audience")
     assert signed.status_code == 201, signed.text
     assert hashlib.sha256(content).hexdigest() in str(signed.json())
     statuses = staff.get(f"/api/v1/matters/{mid}/collaborators").json()["items"]

@@ -1,15 +1,15 @@
 """company customer group
 
-Revision ID: 0004_h10onboarding_group_id
-Revises: 0003_h6replicas_versions
+Revision ID: 0005_h10onboarding_group_id
+Revises: 0004_h9field_secure_links
 Create Date: 2026-11-26 15:03:06.812081
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_h10onboarding_group_id"
-down_revision = "0003_h6replicas_versions"
+revision = "0005_h10onboarding_group_id"
+down_revision = "0004_h9field_secure_links"
 branch_labels = None
 depends_on = None
 
