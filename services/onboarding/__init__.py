@@ -3,15 +3,18 @@
 from flask import Flask
 
 from services.common.app import ServiceParts, create_service_app
+from services.common.replicas import disabled_lookup
 
 from . import contact_api, portal_api, staff_api
 from .config import OnboardingConfig
 from .handlers import HANDLERS
-from .models import OutboxEvent, ProcessedEvent, db
+from .models import OutboxEvent, ProcessedEvent, User, db
 
 
 def create_app(**overrides: object) -> Flask:
     parts = ServiceParts(db, OutboxEvent, ProcessedEvent, HANDLERS)
+    # A disabled representative's tokens are refused here too (the contact endpoint).
+    parts.account_disabled = disabled_lookup(db, User.id, User.status)
     return create_service_app(
         __name__,
         OnboardingConfig(**overrides),

@@ -17,7 +17,7 @@ from services.common.replicas import is_newer
 from . import events
 from .formats import tax_id_digits
 from .groups import message
-from .models import Company, CustomerGroup, Representative, db
+from .models import Company, CustomerGroup, Representative, User, db
 
 
 class _Loose(ma.Schema):
@@ -47,6 +47,14 @@ class MembershipSchema(_Loose):
     active = fields.Boolean(required=True)
     version = fields.Integer(load_default=0)
     user = fields.Nested(_Person, required=True)
+
+
+class UserSchema(_Loose):
+    """What this service reads of `identity.user.created` / `.updated`."""
+
+    id = fields.String(required=True)
+    status = fields.String(load_default=None, allow_none=True)
+    version = fields.Integer(load_default=0)  # 0: published before versions existed
 
 
 def on_company(event: Event) -> None:
@@ -89,6 +97,18 @@ def on_membership(event: Event) -> None:
         _tell_primary(row)
 
 
+def on_user(event: Event) -> None:
+    """Keep the user's status (a disabled account's tokens are refused), unless older."""
+    data = UserSchema().load(event.data)
+    user = db.session.get(User, data["id"], with_for_update=True)
+    if not is_newer(data["version"], user.version if user else None):
+        return
+    if user is None:
+        user = User(id=data["id"])
+        db.session.add(user)
+    user.status, user.version = data["status"], data["version"]
+
+
 def _tell_primary(secondary: Representative) -> None:
     company = db.session.get(Company, secondary.company_id)
     group = (
@@ -127,4 +147,6 @@ HANDLERS = {
     "identity.company.created": [on_company],
     "identity.company.updated": [on_company],
     "identity.membership.changed": [on_membership],
+    "identity.user.created": [on_user],
+    "identity.user.updated": [on_user],
 }

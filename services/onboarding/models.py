@@ -153,3 +153,14 @@ class Representative(db.Model):
     time_zone: Mapped[str | None] = mapped_column(sa.String(64))
     phone: Mapped[str | None] = mapped_column(sa.String(32))  # E.164, kept by the representative
     version: Mapped[int] = mapped_column(sa.Integer, default=0)  # the membership's, in identity
+
+
+class User(db.Model):
+    """Replica of identity's users, only what the token check needs: is the account disabled."""
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    status: Mapped[str | None] = mapped_column(sa.String(10))
+    # identity's version of the user applied last: a change with no greater one is ignored.
+    version: Mapped[int] = mapped_column(sa.Integer, default=0)

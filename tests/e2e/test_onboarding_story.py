@@ -22,6 +22,7 @@ from .onboarding_steps import (
     signup_token,
 )
 from .stories import admin, text_of
+from .test_disabled_account_story import set_status
 
 RESUME_SUBJECT = {"en": "access request", "fr": "demande d’accès", "es": "solicitud de acceso"}
 INVITATION_SUBJECT = {"en": "invit", "fr": "invit", "es": "invita"}
@@ -141,3 +142,30 @@ def test_bad_input_is_a_clear_4xx_and_leaves_nothing_half_made(suite, smtp_serve
         message="the account of the first registration",
     )
     assert [u["email"] for u in users] == [email]
+
+
+def test_a_disabled_representative_is_refused_their_contact_then_enabled_again(suite, smtp_server):
+    staff = admin(suite)
+    group = customer_group(staff, "ein")
+    company = group_company(staff, group, "04-2103594", name="Initech")
+    email = _email("rita")
+    wizard = Wizard(suite, signup_token(staff, group), "en")
+    submitted = wizard.register(email, "Rita", "04-2103594")
+    assert submitted.status_code == 200, submitted.text
+    rita = _signs_in(suite, smtp_server, email, "en")  # her token is issued before she is disabled
+    user = rita.get("/api/v1/me").json()
+    contact = f"/api/v1/portal/onboarding/contact?company_id={company['id']}"
+    assert rita.get(contact).status_code == 200
+
+    set_status(staff, user, "disabled")
+    wait_until(
+        lambda: rita.get(contact).status_code == 401,
+        timeout=15,
+        message="onboarding refusing the disabled representative's token",
+    )
+    refused = rita.get(contact)
+    assert refused.headers["Content-Type"].startswith("application/problem+json")
+    assert refused.json()["code"] == "ACCOUNT_DISABLED"
+
+    set_status(staff, user, "active")
+    wait_until(lambda: rita.get(contact).status_code == 200, timeout=15, message="enabled again")
