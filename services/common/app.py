@@ -33,6 +33,9 @@ class ServiceParts:
     handlers: dict[str, list[Callable]] = field(default_factory=dict)
     on_park: Callable | None = None
     verifier: TokenVerifier | None = None
+    # user id -> whether this service's users replica says the account is disabled (auth.py
+    # refuses such a caller's tokens); None for a service that keeps no users replica.
+    account_disabled: Callable[[str], bool] | None = None
     readiness: dict[str, Callable[[], None]] = field(default_factory=dict)
 
 

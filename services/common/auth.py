@@ -139,7 +139,15 @@ def current_caller() -> Caller:
         raise _unauthorized(
             "The access token is not valid; sign in again.", "INVALID_TOKEN"
         ) from exc
-    g.caller = caller_from_claims(claims)
+    caller = caller_from_claims(claims)
+    account_disabled = current_app.extensions["portal"].account_disabled
+    # Access tokens live for minutes; identity announces a disabled account at once, and each
+    # service's replica of that announcement ends the tokens already issued.
+    if account_disabled is not None and account_disabled(caller.user_id):
+        raise _unauthorized(
+            "This account has been disabled; ask the firm to enable it again.", "ACCOUNT_DISABLED"
+        )
+    g.caller = caller
     return g.caller
 
 

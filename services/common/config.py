@@ -77,6 +77,8 @@ class BaseConfig:
         self.JWT_ISSUER = env_str("JWT_ISSUER", "portal-identity")
         self.JWT_AUDIENCE = env_str("JWT_AUDIENCE", "portal")
         self.PUBLIC_URL = env_str("PORTAL_PUBLIC_URL", "http://127.0.0.1:8080")
+        # Seconds to connect to, then to wait for, a record's owner on a replica miss.
+        self.READ_THROUGH_TIMEOUT = env_float("READ_THROUGH_TIMEOUT", 3)
         self.MAX_CONTENT_LENGTH = env_int(f"{prefix}_MAX_CONTENT_LENGTH", 1024 * 1024)
         # The gateway is in front in every deployment, so its X-Forwarded-For is trusted; it
         # appends to what the client sent, so entries are counted from the right.
