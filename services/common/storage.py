@@ -181,8 +181,15 @@ class _Metered:
         return b"".join(pieces)
 
 
-def put_stream(app: Flask, reader: Any, max_bytes: int) -> StoredObject:
+def put_stream(
+    app: Flask,
+    reader: Any,
+    max_bytes: int,
+    check: Callable[[str, bytes], None] | None = None,
+) -> StoredObject:
     """Stream `reader` (file-like or iterator of bytes) to a new object under a generated key.
+
+    `check(content_type, first_bytes)` may refuse the file (raise) before anything is stored.
 
     One part (S3_PART_SIZE) at a time is in memory, nothing on local disk. Past `max_bytes`
     the upload stops with a 413 problem and nothing stays in the bucket: minio aborts its
@@ -196,6 +203,8 @@ def put_stream(app: Flask, reader: Any, max_bytes: int) -> StoredObject:
             break
         head += chunk
     content_type = sniff(head)
+    if check is not None:
+        check(content_type, head)
     body = _Metered(read, head, max_bytes)
     key = str(uuid.uuid4())
     try:

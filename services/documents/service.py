@@ -14,8 +14,9 @@ from services.common.problems import ProblemError, field_error
 
 from . import read_through
 from .events import version_added
+from .file_types import type_check
 from .models import Document, Folder, Matter, Version, db
-from .uploads import UploadForm, clean_name
+from .uploads import UploadForm, checked_name
 from .visibility import matter_folders, shown
 
 UPLOAD_FIELDS = ("folder_id", "name")
@@ -159,12 +160,11 @@ def list_documents(matter_id: str, folder_id: str | None, page: int, size: int) 
 def _store(app: Flask, form: UploadForm) -> storage.StoredObject:
     # The upload may take minutes: give the database connection back while the bytes flow.
     db.session.rollback()
-    return storage.put_stream(app, form, app.config["MAX_UPLOAD_BYTES"])
+    check = type_check(app.config["ALLOWED_TYPES"])
+    return storage.put_stream(app, form, app.config["MAX_UPLOAD_BYTES"], check)
 
 
 def _add_version(document: Document, stored: storage.StoredObject, caller: Caller) -> Version:
-    if stored.size == 0:
-        raise field_error("file", "The file is empty; choose a file that has content.")
     version = Version(
         document_id=document.id,
         object_key=stored.key,
@@ -190,13 +190,10 @@ def upload_document(app: Flask, matter_id: str, form: UploadForm, caller: Caller
     folder_id = fields.get("folder_id") or None
     if folder_id is not None:
         folder_in(matter_id, folder_id)
-    name = (
-        clean_name(fields["name"])
-        if "name" in fields
-        else clean_name(form.filename, from_path=True)
-    )
-    if not name:
-        raise field_error("name", "Give the file a name with at least one visible character.")
+    if "name" in fields:
+        name = checked_name(fields["name"], "name")
+    else:
+        name = checked_name(form.filename, "file")
     stored = _store(app, form)
     with storage.deleted_on_error(app, stored.key):
         form.finish()
