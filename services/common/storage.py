@@ -280,11 +280,16 @@ class ObjectStream:
             self._response.release_conn()
 
 
-def open_stream(app: Flask, key: str, chunk: int = 256 * 1024) -> Iterable[bytes]:
+def open_stream(
+    app: Flask, key: str, chunk: int = 256 * 1024, offset: int = 0, length: int = 0
+) -> Iterable[bytes]:
     """Open `key` now (so that a missing object or a down store fails before any byte is
-    sent) and return its chunks; the response closing releases the connection."""
+    sent) and return its chunks (`length` bytes from `offset`; 0: to the end); the response
+    closing releases the connection."""
     try:
-        response = client(app).get_object(app.config["S3_BUCKET"], key)
+        response = client(app).get_object(
+            app.config["S3_BUCKET"], key, offset=offset, length=length
+        )
     except S3Error as exc:
         if exc.code == "NoSuchKey":
             raise  # a version without its object is a bug, not an outage

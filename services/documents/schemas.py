@@ -20,6 +20,7 @@ class Name(fields.String):
         return name
 
 
+DOWNLOAD_HELP = "true: clients may download it, false: preview only, null: the matter's default"
 VISIBILITY_HELP = "true: shown in the portal, false: hidden, null: as its folder or the matter"
 
 
@@ -61,12 +62,24 @@ class DocumentPatchSchema(ma.Schema):
         allow_none=True, metadata={"description": "Move into this folder; null: the root"}
     )
     portal_visible = fields.Boolean(allow_none=True, metadata={"description": VISIBILITY_HELP})
-    download_allowed = fields.Boolean()
+    download_allowed = fields.Boolean(allow_none=True, metadata={"description": DOWNLOAD_HELP})
+
+
+class MatterSettingsSchema(ma.Schema):
+    matter_id = fields.String(dump_only=True)
+    download_allowed_by_default = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "Clients may download the documents with no setting of their "
+            "own (false, the default: preview only)"
+        },
+    )
 
 
 class VersionSchema(ma.Schema):
     id = fields.String()
     document_id = fields.String()
+    number = fields.Integer()
     size = fields.Integer()
     sha256 = fields.String()
     content_type = fields.String(metadata={"description": "Sniffed from the bytes"})
@@ -83,7 +96,12 @@ class DocumentSchema(ma.Schema):
     visible_in_portal = fields.Boolean(
         metadata={"description": "Whether the matter's audience sees it now (all rules applied)"}
     )
-    download_allowed = fields.Boolean()
+    download_allowed = fields.Boolean(allow_none=True, metadata={"description": DOWNLOAD_HELP})
+    may_download = fields.Boolean(metadata={"description": "What applies (all rules applied)"})
+    from_client = fields.Boolean(metadata={"description": "Uploaded by a client contact"})
+    replaces_id = fields.String(
+        allow_none=True, metadata={"description": "The document a client's upload updates"}
+    )
     current_version = fields.Nested(VersionSchema, allow_none=True)
     created_by = fields.String()
     created_at = fields.DateTime()
@@ -98,7 +116,14 @@ class PortalDocumentSchema(ma.Schema):
     sha256 = fields.String()
     created_at = fields.DateTime()
     updated_at = fields.DateTime(metadata={"description": "When its current version was added"})
-    download_allowed = fields.Boolean()
+    version_number = fields.Integer(metadata={"description": "1 for the first, then 2, 3..."})
+    download_allowed = fields.Boolean(metadata={"description": "False: preview only"})
+    preview_available = fields.Boolean()
+    from_client = fields.Boolean(metadata={"description": "Uploaded by a client contact"})
+    uploaded_by_me = fields.Boolean()
+    replaces_id = fields.String(
+        allow_none=True, metadata={"description": "The shared document this one updates"}
+    )
 
 
 FolderPageSchema = page_schema(FolderSchema, "FolderPage")

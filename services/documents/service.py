@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import logging
+
 import sqlalchemy as sa
 from flask import Flask
 
 from services.common import storage
 from services.common.auth import Caller
-from services.common.models import is_id
+from services.common.models import is_id, new_id
 from services.common.outbox import add_event
 from services.common.pagination import paginate
 from services.common.problems import ProblemError, field_error
 
-from . import read_through
+from . import read_through, renditions
 from .events import version_added
 from .file_types import type_check
 from .models import Document, Folder, Matter, Version, db
 from .uploads import UploadForm, checked_name
-from .visibility import matter_folders, shown
+from .visibility import matter_folders, may_download, shown
+
+log = logging.getLogger(__name__)
 
 UPLOAD_FIELDS = ("folder_id", "name")
 
@@ -102,6 +106,13 @@ def create_folder(matter_id: str, body: dict) -> Folder:
     return folder
 
 
+def update_matter_settings(matter_id: str, body: dict) -> Matter:
+    matter = known_matter(matter_id)
+    matter.download_allowed_by_default = body["download_allowed_by_default"]
+    db.session.commit()
+    return matter
+
+
 def update_folder(matter_id: str, folder_id: str, body: dict) -> Folder:
     folder = folder_of(matter_id, folder_id)
     if "name" in body:
@@ -127,6 +138,7 @@ def _view(document: Document, matter: Matter | None, folders: dict, version: Ver
     return {
         **{c.key: getattr(document, c.key) for c in Document.__table__.columns},
         "visible_in_portal": visible,
+        "may_download": matter is not None and may_download(document, matter),
         "current_version": version,
     }
 
@@ -164,8 +176,25 @@ def _store(app: Flask, form: UploadForm) -> storage.StoredObject:
     return storage.put_stream(app, form, app.config["MAX_UPLOAD_BYTES"], check)
 
 
-def _add_version(document: Document, stored: storage.StoredObject, caller: Caller) -> Version:
+def _searchable_text(app: Flask, version: Version) -> str | None:
+    """Extracted once, as the version is added; a file whose text cannot be read is still
+    stored (it is only not found by its content)."""
+    try:
+        return renditions.extract_text(app, version)
+    except Exception:
+        log.exception("text of version %s could not be extracted", version.id)
+        return None
+
+
+def _add_version(
+    app: Flask, document: Document, stored: storage.StoredObject, caller: Caller
+) -> Version:
+    latest = db.session.scalar(
+        sa.select(sa.func.max(Version.number)).where(Version.document_id == document.id)
+    )
     version = Version(
+        id=new_id(),
+        number=(latest or 0) + 1,
         document_id=document.id,
         object_key=stored.key,
         size=stored.size,
@@ -174,6 +203,7 @@ def _add_version(document: Document, stored: storage.StoredObject, caller: Calle
         uploaded_by=caller.user_id,
         uploaded_by_kind=caller.kind,
     )
+    version.text = _searchable_text(app, version)
     db.session.add(version)
     db.session.flush()
     document.current_version_id = version.id
@@ -204,7 +234,7 @@ def upload_document(app: Flask, matter_id: str, form: UploadForm, caller: Caller
         )
         db.session.add(document)
         db.session.flush()
-        _add_version(document, stored, caller)
+        _add_version(app, document, stored, caller)
         db.session.commit()
     return document
 
@@ -217,6 +247,6 @@ def upload_version(app: Flask, document_id: str, form: UploadForm, caller: Calle
     stored = _store(app, form)
     with storage.deleted_on_error(app, stored.key):
         form.finish()
-        version = _add_version(document_of(document_id), stored, caller)
+        version = _add_version(app, document_of(document_id), stored, caller)
         db.session.commit()
     return version

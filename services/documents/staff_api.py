@@ -11,7 +11,7 @@ from services.common.auth import current_caller, staff_required
 from services.common.pagination import PageQuerySchema, paginate
 
 from . import schemas, service
-from .models import Folder, Version, db
+from .models import Folder, Matter, Version, db
 from .transfer import file_response, upload_doc, upload_form
 
 blp = Blueprint(
@@ -51,6 +51,23 @@ class MatterDocuments(MethodView):
         form = upload_form(app)
         document = service.upload_document(app, matter_id, form, current_caller())
         return service.document_view(document)
+
+
+@blp.route("/matters/<matter_id>/document-settings")
+class MatterDocumentSettings(MethodView):
+    decorators = [staff_required()]
+
+    @blp.response(200, schemas.MatterSettingsSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, matter_id: str) -> Matter:
+        return service.known_matter(matter_id)
+
+    @blp.arguments(schemas.MatterSettingsSchema)
+    @blp.response(200, schemas.MatterSettingsSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def put(self, body: dict, matter_id: str) -> Matter:
+        """Whether clients may download, or only preview, the documents with no own setting."""
+        return service.update_matter_settings(matter_id, body)
 
 
 @blp.route("/matters/<matter_id>/folders")

@@ -20,10 +20,10 @@ from services.common import storage
 from services.common.models import utcnow
 
 from .models import Version, db
+from .renditions import RENDITIONS_PREFIX as RENDITIONS
 
 log = logging.getLogger(__name__)
 
-RENDITIONS = "renditions/"
 BATCH = 500
 SWEEP_INTERVAL_SECONDS = 3600
 

@@ -33,6 +33,7 @@ def test_a_streamed_upload_downloads_identical_for_staff_and_portal(
     app, client, served, matter, staff, requester, bucket
 ):
     matter.publish({requester: ["requester"]})
+    matter.allow_downloads(staff)
     folder = add_folder(client, staff, matter.id, "Signed", portal_visible=True)
     size = 7 * MIB + 12345  # two parts of 5 MiB
     expected = hashlib.sha256(b"".join(random_chunks(size, seed=b"contract"))).hexdigest()
@@ -92,6 +93,7 @@ def test_a_streamed_upload_downloads_identical_for_staff_and_portal(
 
 def test_the_stored_type_is_sniffed_from_the_bytes_not_the_name(client, matter, staff, requester):
     matter.publish({requester: ["requester"]}, attachments=True)
+    matter.allow_downloads(staff)
     body = multipart([], PNG + b"\0" * 100, "invoice.pdf", file_type="application/pdf")
     document = upload(client, staff, matter.id, body).json
 
