@@ -10,6 +10,7 @@
 | DOCUMENTS_MAX_UPLOAD_BYTES | 2147483648 | largest file accepted (2 GiB); bigger answers 413 |
 | DOCUMENTS_ALLOWED_TYPES | pdf,image,office,text,csv,zip | type families (file_types.py) |
 | DOCUMENTS_SWEEP_GRACE_SECONDS | 3600 | age at which an object no version names is swept |
+| PORTAL_WEB_URL | PORTAL_PUBLIC_URL + /portal | base of the matter links in e-mails |
 | SHARING_URL | http://127.0.0.1:8082 | sharing, asked for a matter the replica has not heard of |
 """
 
@@ -34,6 +35,9 @@ class DocumentsConfig(BaseConfig):
             "ALLOWED_TYPES": parse_families(env_str("DOCUMENTS_ALLOWED_TYPES", DEFAULT_FAMILIES)),
             "SWEEP_GRACE_SECONDS": env_int("DOCUMENTS_SWEEP_GRACE_SECONDS", 3600),
             "SHARING_URL": service_url("sharing"),
+            "PORTAL_WEB_URL": env_str(
+                "PORTAL_WEB_URL", self.PUBLIC_URL.rstrip("/") + "/portal"
+            ).rstrip("/"),
         }
         for key, value in settings.items():
             setattr(self, key, overrides.get(key, value))

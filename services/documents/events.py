@@ -26,3 +26,24 @@ def version_added(document: Document, version: Version) -> Event:
             "uploaded_by": {"kind": version.uploaded_by_kind, "user_id": version.uploaded_by},
         },
     )
+
+
+DOCUMENTS_SHARED = "documents.shared"
+
+
+def documents_shared(
+    matter_id: str, user_id: str, documents: list[Document], shared_by: str, portal_url: str
+) -> Event:
+    """Documents newly shared with one client contact by one save (the mailer tells them)."""
+    return Event(
+        type=DOCUMENTS_SHARED,
+        subject=user_id,
+        source="/documents",
+        data={
+            "matter_id": matter_id,
+            "user_id": user_id,
+            "documents": [{"id": d.id, "name": d.name} for d in documents],
+            "shared_by": shared_by,
+            "portal_url": portal_url,
+        },
+    )

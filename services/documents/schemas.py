@@ -24,10 +24,65 @@ DOWNLOAD_HELP = "true: clients may download it, false: preview only, null: the m
 VISIBILITY_HELP = "true: shown in the portal, false: hidden, null: as its folder or the matter"
 
 
+class IdList(fields.String):
+    """Ids separated by commas, as a query parameter: u1,u2,u3."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> list[str]:
+        ids = [v.strip() for v in super()._deserialize(value, attr, data, **kwargs).split(",")]
+        ids = list(dict.fromkeys(v for v in ids if v))
+        if not ids or len(ids) > MAX_CONTACTS:
+            raise ma.ValidationError(f"Give between 1 and {MAX_CONTACTS} ids, comma separated.")
+        return ids
+
+
+MAX_CONTACTS = 50
+MAX_SHARED_DOCUMENTS = 5000
+
+
 class DocumentQuerySchema(PageQuerySchema):
     folder_id = fields.String(
         metadata={"description": "Only the documents directly in this folder"}
     )
+    q = fields.String(
+        validate=validate.Length(max=200),
+        metadata={"description": "Words in the name, the folder or the text of the document"},
+    )
+    shared_with = IdList(
+        metadata={
+            "description": "Contact ids, comma separated: adds `shared`, the documents "
+            "shared with all of them"
+        }
+    )
+
+
+class ShareSelectionSchema(ma.Schema):
+    contacts = fields.List(
+        fields.String(validate=validate.Length(max=64)),
+        required=True,
+        validate=validate.Length(min=1, max=MAX_CONTACTS),
+        metadata={"description": "Client contacts of the matter's audience (user ids)"},
+    )
+    documents = fields.List(
+        fields.String(validate=validate.Length(max=64)),
+        required=True,
+        validate=validate.Length(max=MAX_SHARED_DOCUMENTS),
+        metadata={"description": "The documents these contacts must all share, exactly"},
+    )
+
+
+class _Added(ma.Schema):
+    contact = fields.String()
+    documents = fields.List(fields.String())
+
+
+class ShareSavedSchema(ma.Schema):
+    matter_id = fields.String()
+    contacts = fields.List(fields.String())
+    documents = fields.List(fields.String())
+    added = fields.List(
+        fields.Nested(_Added), metadata={"description": "Newly shared, per contact"}
+    )
+    removed = fields.List(fields.String(), metadata={"description": "No longer shared with them"})
 
 
 class DownloadQuerySchema(ma.Schema):
@@ -127,7 +182,20 @@ class PortalDocumentSchema(ma.Schema):
 
 
 FolderPageSchema = page_schema(FolderSchema, "FolderPage")
-DocumentPageSchema = page_schema(DocumentSchema, "DocumentPage")
+
+
+class _SharedDocuments(ma.Schema):
+    items = fields.List(fields.Nested(DocumentSchema))
+    total = fields.Integer()
+
+
+class DocumentPageSchema(page_schema(DocumentSchema, "DocumentPage")):
+    shared = fields.Nested(
+        _SharedDocuments,
+        metadata={"description": "With `shared_with`: the same page of those shared with all"},
+    )
+
+
 VersionPageSchema = page_schema(VersionSchema, "VersionPage")
 
 

@@ -14,10 +14,11 @@ from services.common.outbox import add_event
 from services.common.pagination import paginate
 from services.common.problems import ProblemError, field_error
 
-from . import read_through, renditions
+from . import read_through, renditions, shares
 from .events import version_added
 from .file_types import type_check
 from .models import Document, Folder, Matter, Version, db
+from .search import matching
 from .uploads import UploadForm, checked_name
 from .visibility import matter_folders, may_download, shown
 
@@ -153,20 +154,32 @@ def document_view(document: Document) -> dict:
     )
 
 
-def list_documents(matter_id: str, folder_id: str | None, page: int, size: int) -> dict:
-    matter = known_matter(matter_id)
-    query = sa.select(Document).where(Document.matter_id == matter_id)
-    if folder_id is not None:
-        query = query.where(Document.folder_id == folder_of(matter_id, folder_id).id)
-    listed = paginate(db.session, query.order_by(Document.name, Document.id), page, size)
-    documents = listed["items"]
+def _views(matter: Matter, documents: list[Document]) -> list[dict]:
     version_ids = [d.current_version_id for d in documents if d.current_version_id]
     versions = {
         v.id: v for v in db.session.scalars(sa.select(Version).where(Version.id.in_(version_ids)))
     }
-    folders = matter_folders(matter_id)
-    items = [_view(d, matter, folders, versions.get(d.current_version_id)) for d in documents]
-    return {**listed, "items": items}
+    folders = matter_folders(matter.matter_id)
+    return [_view(d, matter, folders, versions.get(d.current_version_id)) for d in documents]
+
+
+def list_documents(matter_id: str, query_args: dict) -> dict:
+    """The matter's documents by name (in `folder_id`, matching `q`); with `shared_with`, also
+    the page of those shared with every one of these contacts."""
+    matter = known_matter(matter_id)
+    page, size = query_args["page"], query_args["page_size"]
+    query = sa.select(Document).where(Document.matter_id == matter_id)
+    if query_args.get("folder_id") is not None:
+        query = query.where(Document.folder_id == folder_of(matter_id, query_args["folder_id"]).id)
+    query = matching(query, query_args.get("q", "")).order_by(Document.name, Document.id)
+    listed = paginate(db.session, query, page, size)
+    answer = {**listed, "items": _views(matter, listed["items"])}
+    contacts = query_args.get("shared_with")
+    if contacts:
+        common = query.where(Document.id.in_(shares.common_to(matter_id, contacts)))
+        shared = paginate(db.session, common, page, size)
+        answer["shared"] = {"items": _views(matter, shared["items"]), "total": shared["total"]}
+    return answer
 
 
 def _store(app: Flask, form: UploadForm) -> storage.StoredObject:

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from services.common.auth import current_caller, staff_required
 from services.common.pagination import PageQuerySchema, paginate
 
-from . import schemas, service
+from . import schemas, service, shares
 from .models import Folder, Matter, Version, db
 from .transfer import file_response, upload_doc, upload_form
 
@@ -32,10 +32,10 @@ class MatterDocuments(MethodView):
     @blp.response(200, schemas.DocumentPageSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, query: dict, matter_id: str) -> dict:
-        """The matter's documents by name (only those directly in `folder_id` if given)."""
-        return service.list_documents(
-            matter_id, query.get("folder_id"), query["page"], query["page_size"]
-        )
+        """The matter's documents by name: only those directly in `folder_id` if given, only
+        those whose name, folder or text matches `q`. With `shared_with` (contact ids, comma
+        separated), `shared` holds the same page of those shared with ALL of these contacts."""
+        return service.list_documents(matter_id, query)
 
     @blp.doc(**upload_doc(folder_id="Optional, before the file", name="Optional, before the file"))
     @blp.response(201, schemas.DocumentSchema)
@@ -53,7 +53,26 @@ class MatterDocuments(MethodView):
         return service.document_view(document)
 
 
-@blp.route("/matters/<matter_id>/document-settings")
+@blp.route("/matters/<matter_id>/document-shares")
+class MatterDocumentShares(MethodView):
+    decorators = [staff_required()]
+
+    @blp.arguments(schemas.ShareSelectionSchema)
+    @blp.response(200, schemas.ShareSavedSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+    def put(self, body: dict, matter_id: str) -> dict:
+        """Save a selection: exactly `documents` are shared with ALL of `contacts`.
+
+        Documents these contacts had in common and that are not listed stop being shared with
+        them; documents shared with only some of them stay as they are. Each contact is
+        e-mailed once, listing what is newly shared with them. Saving it again changes nothing.
+        """
+        matter = service.known_matter(matter_id)
+        return shares.save(matter, body, current_caller())
+
+
+@blp.route("/matters/<matter_id>/documents/settings")
 class MatterDocumentSettings(MethodView):
     decorators = [staff_required()]
 

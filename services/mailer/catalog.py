@@ -254,6 +254,38 @@ def signature_signed_addressees(data: dict) -> list[Addressee]:
     return [_to(person, context) for person in event["notify"]]
 
 
+class _DocumentName(_Loose):
+    id = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+
+
+class DocumentsSharedSchema(_Loose):
+    """What the e-mail needs from `documents.shared` (one contact, one save)."""
+
+    user_id = ma.fields.String(required=True)
+    documents = ma.fields.List(ma.fields.Nested(_DocumentName), required=True)
+    portal_url = _portal_url()
+
+
+_documents_shared = DocumentsSharedSchema()
+
+
+def documents_shared_addressees(data: dict) -> list[Addressee]:
+    """The contact as the recipients replica knows them (documents knows only their id)."""
+    from .models import Recipient, db  # the replica is filled from identity's events
+
+    event = _documents_shared.load(data)
+    recipient = db.session.get(Recipient, event["user_id"])
+    if recipient is None or not recipient.email or not event["documents"]:
+        return []
+    context = {
+        "name": recipient.name or "",
+        "documents": [d["name"] for d in event["documents"]],
+        "portal_url": event["portal_url"],
+    }
+    return [Addressee(recipient.email, recipient.name or "", context, user_id=recipient.user_id)]
+
+
 NOTIFICATIONS: dict[str, Notification] = {
     "identity.invitation.sent": Notification("invitation", invitation_addressees),
     "identity.password_reset.requested": Notification(
@@ -267,4 +299,5 @@ NOTIFICATIONS: dict[str, Notification] = {
     ),
     "sharing.approval.decided": Notification("approval_decided", approval_decided_addressees),
     "sharing.signature.signed": Notification("signature_signed", signature_signed_addressees),
+    "documents.shared": Notification("documents_shared", documents_shared_addressees),
 }

@@ -148,7 +148,7 @@ class Matter:
     def allow_downloads(self, staff: dict) -> None:
         """The firm lets clients download this matter's documents (default: preview only)."""
         response = self.app.test_client().put(
-            f"/api/v1/matters/{self.id}/document-settings",
+            f"/api/v1/matters/{self.id}/documents/settings",
             json={"download_allowed_by_default": True},
             headers=staff,
         )

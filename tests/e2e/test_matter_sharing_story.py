@@ -79,6 +79,11 @@ def test_contract_shared_approved_signed_and_access_follows_the_company(suite, s
         message="documents to accept an upload for the new matter",
     )
     document_id = attachment["id"]
+    # Clients may only preview unless the firm allows downloads (here for the whole matter).
+    settings = staff.put(
+        f"/api/v1/matters/{mid}/documents/settings", json={"download_allowed_by_default": True}
+    )
+    assert settings.status_code == 200, settings.text
 
     refused = staff.put(
         f"/api/v1/matters/{mid}/portal",
