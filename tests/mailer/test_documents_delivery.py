@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from services.common.consumer import handle_message
 from services.common.events import Event
 from services.mailer.handlers import HANDLERS
+from services.mailer.rendering import LOCALES, render
 
 from .conftest import body, emails
 
@@ -59,3 +62,20 @@ def test_each_contact_gets_the_new_documents_in_their_language(app, mail):
     assert luis_mail["Subject"] == "Se ha compartido un documento con usted: Contrato.pdf"
     assert "Contrato.pdf" in luis_mail.get_body(("html",)).get_content()
     assert {row.template for row in emails(app)} == {"documents_shared"}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("names", [["Bail.pdf"], ["Bail.pdf", "Annexe.pdf"]])
+def test_the_e_mail_renders_in_every_language_with_no_leftovers(locale, names):
+    context = {
+        "name": "Anne",
+        "documents": names,
+        "portal_url": "https://portal.example/portal/matters/m-1",
+        "firm_name": "Acme Inc.",
+    }
+    email = render("documents_shared", locale, context, "Europe/Paris")
+    for part in (email.subject, email.text, email.html):
+        assert "{{" not in part and "{%" not in part
+        assert all(name in part for name in names) or part is email.subject
+    assert "Acme Inc." in email.text
+    assert f'lang="{locale}"' in email.html
