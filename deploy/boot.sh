@@ -12,15 +12,15 @@ case "$mode" in
   *) exec "$@" ;;
 esac
 case "${SERVICE:-}" in
-  identity | sharing | documents | interventions | onboarding | mailer | gateway) ;;
+  identity | sharing | documents | interventions | onboarding | mailer | web | gateway) ;;
   *)
     echo "boot.sh: set SERVICE to identity, sharing, documents, interventions, onboarding," \
-      "mailer or gateway (got '${SERVICE:-}')" >&2
+      "mailer, web or gateway (got '${SERVICE:-}')" >&2
     exit 64
     ;;
 esac
-if [ "$SERVICE" = gateway ] && [ "$mode" != web ]; then
-  echo "boot.sh: the gateway has no database and no worker" >&2
+if { [ "$SERVICE" = gateway ] || [ "$SERVICE" = web ]; } && [ "$mode" != web ]; then
+  echo "boot.sh: the $SERVICE has no database and no worker" >&2
   exit 64
 fi
 
@@ -38,6 +38,8 @@ mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 
 if [ "$SERVICE" = gateway ]; then
   set -- -k gthread --threads "${GUNICORN_THREADS:-8}" "gateway:create_app()"
+elif [ "$SERVICE" = web ]; then
+  set -- "web:create_app()"
 else
   if [ "${MIGRATE_ON_BOOT:-true}" = true ]; then
     python -m services.common.migrate "$SERVICE"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import partial
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
@@ -11,8 +12,9 @@ from gateway import health
 from gateway.config import Settings, load_settings
 from gateway.observe import SERVICE_KEY, Observed
 from gateway.openapi import MergedOpenAPI
+from gateway.pages import forward_page
 from gateway.proxy import forward
-from gateway.routes import RouteTable
+from gateway.routes import PAGE_SERVICES, RouteTable
 from services.common.observability import metrics_response
 from services.common.problems import problem
 
@@ -48,6 +50,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         if service is None:
             return own_endpoints(environ, start_response)
         environ[SERVICE_KEY] = service
+        if service in PAGE_SERVICES:
+            call = partial(forward, service=service, settings=settings)
+            return forward_page(environ, start_response, call)
         return forward(environ, start_response, service, settings)
 
     app.wsgi_app = Observed(dispatch, access_log=settings.access_log)

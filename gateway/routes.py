@@ -34,10 +34,14 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("/access-requests", "onboarding"),
     ("/portal/onboarding", "onboarding"),
     ("/emails", "mailer"),
+    # The portal's pages (web/), linked from every e-mail; they have no OpenAPI document.
+    ("//portal", "web"),
 )
 
 # Every routed service once, in table order: the order /readyz and /openapi.json report in.
 SERVICES: tuple[str, ...] = tuple(dict.fromkeys(service for _, service in ROUTES))
+# Services that serve pages, not an API: the merged OpenAPI document does not ask them.
+PAGE_SERVICES = frozenset(("web",))
 
 
 def public_path(path: str) -> str:

@@ -16,6 +16,7 @@ SERVICE_PORTS = {
     "interventions": 8084,
     "onboarding": 8085,
     "mailer": 8086,
+    "web": 8087,
 }
 
 
