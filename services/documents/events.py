@@ -47,3 +47,27 @@ def documents_shared(
             "portal_url": portal_url,
         },
     )
+
+
+UPLOADED_BY_CLIENT = "documents.document.uploaded_by_client"
+
+
+def uploaded_by_client(
+    document: Document, version: Version, uploader_email: str, replaced: Document | None
+) -> Event:
+    """A client contact uploaded a document (sharing tells the matter's internal recipients)."""
+    return Event(
+        type=UPLOADED_BY_CLIENT,
+        subject=document.id,
+        source="/documents",
+        data={
+            "document_id": document.id,
+            "matter_id": document.matter_id,
+            "version_id": version.id,
+            "name": document.name,
+            "size": version.size,
+            "content_type": version.content_type,
+            "uploaded_by": {"user_id": version.uploaded_by, "email": uploader_email},
+            "replaces": {"id": replaced.id, "name": replaced.name} if replaced else None,
+        },
+    )

@@ -18,10 +18,17 @@ from services.common.models import utcnow
 from services.common.pagination import PageQuerySchema
 from services.common.problems import ProblemError
 
-from . import access, renditions, schemas
-from .models import Document, Matter, Version
-from .transfer import file_response, rendered_response
-from .visibility import may_download, portal_matter, visible_document, visible_documents
+from . import access, renditions, schemas, service
+from .models import Document, Matter, Version, db
+from .transfer import file_response, rendered_response, upload_doc, upload_form
+from .visibility import (
+    folder_path,
+    matter_folders,
+    may_download,
+    portal_matter,
+    visible_document,
+    visible_documents,
+)
 
 blp = Blueprint(
     "portal_documents",
@@ -49,6 +56,36 @@ def _matter(matter_id: str) -> Matter:
     return matter
 
 
+def _row(document: Document, version: Version, path: list[str], matter: Matter, me: str) -> dict:
+    return {
+        "id": document.id,
+        "name": document.name,
+        "folder_path": path,
+        "size": version.size,
+        "content_type": version.content_type,
+        "sha256": version.sha256,
+        "version_number": version.number,
+        "created_at": document.created_at,
+        "updated_at": version.created_at,
+        "download_allowed": may_download(document, matter),
+        "preview_available": renditions.previewable(version.content_type, version.size),
+        "from_client": document.from_client,
+        "uploaded_by_me": document.from_client and document.created_by == me,
+        "replaces_id": document.replaces_id,
+    }
+
+
+def _item(document: Document, matter: Matter, me: str) -> dict:
+    version = db.session.get(Version, document.current_version_id)
+    return _row(
+        document,
+        version,
+        folder_path(document.folder_id, matter_folders(matter.matter_id)),
+        matter,
+        me,
+    )
+
+
 class PortalDocumentQuerySchema(PageQuerySchema):
     q = fields.String(
         validate=validate.Length(max=200),
@@ -70,22 +107,7 @@ class PortalMatterDocuments(MethodView):
         rows = visible_documents(matter, me, query.get("q", ""))
         page, size = query["page"], query["page_size"]
         items = [
-            {
-                "id": document.id,
-                "name": document.name,
-                "folder_path": path,
-                "size": version.size,
-                "content_type": version.content_type,
-                "sha256": version.sha256,
-                "version_number": version.number,
-                "created_at": document.created_at,
-                "updated_at": version.created_at,
-                "download_allowed": may_download(document, matter),
-                "preview_available": renditions.previewable(version.content_type, version.size),
-                "from_client": document.from_client,
-                "uploaded_by_me": document.from_client and document.created_by == me,
-                "replaces_id": document.replaces_id,
-            }
+            _row(document, version, path, matter, me)
             for document, version, path in rows[(page - 1) * size : page * size]
         ]
         return {
@@ -95,6 +117,29 @@ class PortalMatterDocuments(MethodView):
             "total": len(rows),
             "audience_version": matter.version,
         }
+
+    @blp.doc(
+        **upload_doc(
+            replaces="Optional: the id of a document shared with you that this one updates",
+            name="Optional: the file's name (default: the file part's)",
+        )
+    )
+    @blp.response(201, schemas.PortalDocumentSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
+    @blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
+    @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+    def post(self, matter_id: str) -> dict:
+        """Send the firm a document: fields `replaces` and `name` (optional), then `file`.
+
+        It streams to the store; its type is read from its bytes (PDF, images, Office
+        documents, text, CSV, ZIP unless the firm set otherwise). It is marked as yours and
+        the firm's people following the matter are told.
+        """
+        app = current_app._get_current_object()
+        form = upload_form(app)
+        document = service.client_upload(app, matter_id, form, current_caller())
+        return _item(document, _matter(matter_id), current_caller().user_id)
 
 
 @blp.route("/documents/<document_id>/download")

@@ -15,12 +15,12 @@ from services.common.pagination import paginate
 from services.common.problems import ProblemError, field_error
 
 from . import read_through, renditions, shares
-from .events import version_added
+from .events import uploaded_by_client, version_added
 from .file_types import type_check
-from .models import Document, Folder, Matter, Version, db
+from .models import Document, DocumentShare, Folder, Matter, Version, db
 from .search import matching
 from .uploads import UploadForm, checked_name
-from .visibility import matter_folders, may_download, shown
+from .visibility import matter_folders, may_download, portal_matter, shown, visible_document
 
 log = logging.getLogger(__name__)
 
@@ -224,6 +224,13 @@ def _add_version(
     return version
 
 
+def _upload_name(fields: dict[str, str], form: UploadForm) -> str:
+    """The `name` field if sent, else the file part's own name (a 422 names which is wrong)."""
+    if "name" in fields:
+        return checked_name(fields["name"], "name")
+    return checked_name(form.filename, "file")
+
+
 def upload_document(app: Flask, matter_id: str, form: UploadForm, caller: Caller) -> Document:
     """A new document from the form's `folder_id`, `name` and `file` (fields first)."""
     known_matter(matter_id)
@@ -233,10 +240,7 @@ def upload_document(app: Flask, matter_id: str, form: UploadForm, caller: Caller
     folder_id = fields.get("folder_id") or None
     if folder_id is not None:
         folder_in(matter_id, folder_id)
-    if "name" in fields:
-        name = checked_name(fields["name"], "name")
-    else:
-        name = checked_name(form.filename, "file")
+    name = _upload_name(fields, form)
     stored = _store(app, form)
     with storage.deleted_on_error(app, stored.key):
         form.finish()
@@ -263,3 +267,69 @@ def upload_version(app: Flask, document_id: str, form: UploadForm, caller: Calle
         version = _add_version(app, document_of(document_id), stored, caller)
         db.session.commit()
     return version
+
+
+CLIENT_UPLOAD_FIELDS = ("replaces", "name")
+
+
+def _replaced(matter: Matter, document_id: str | None, user_id: str) -> Document | None:
+    """The shared document a client's upload updates; one they cannot see is refused."""
+    if not document_id:
+        return None
+    found = visible_document(document_id, user_id)
+    if found is None or found[2].matter_id != matter.matter_id:
+        raise field_error(
+            "replaces",
+            f"You cannot see a document '{document_id[:64]}' in this matter; choose one of "
+            "the documents shared with you, or leave 'replaces' out.",
+        )
+    return found[0]
+
+
+def client_upload(app: Flask, matter_id: str, form: UploadForm, caller: Caller) -> Document:
+    """A client contact's upload to a matter they can see: a new document marked as theirs,
+    shared with them, optionally an updated version of (a new document linked to) a shared
+    one, which stays untouched."""
+    matter = portal_matter(matter_id, caller.user_id)
+    if matter is None:
+        raise ProblemError(
+            404, f"No matter has the id '{matter_id[:64]}'.", code="MATTER_NOT_FOUND"
+        )
+    fields = form.fields()
+    for unknown in sorted(set(fields) - set(CLIENT_UPLOAD_FIELDS)):
+        raise field_error(
+            unknown, f"Unknown field; send only {', '.join(CLIENT_UPLOAD_FIELDS)} and file."
+        )
+    replaced = _replaced(matter, fields.get("replaces"), caller.user_id)
+    name = _upload_name(fields, form)
+    replaced_id, folder_id = (replaced.id, replaced.folder_id) if replaced else (None, None)
+    stored = _store(app, form)
+    with storage.deleted_on_error(app, stored.key):
+        form.finish()
+        if portal_matter(matter_id, caller.user_id) is None:  # lost access meanwhile
+            raise ProblemError(
+                404, f"No matter has the id '{matter_id[:64]}'.", code="MATTER_NOT_FOUND"
+            )
+        document = Document(
+            matter_id=matter_id,
+            folder_id=folder_id,
+            name=name,
+            created_by=caller.user_id,
+            from_client=True,
+            replaces_id=replaced_id,
+        )
+        db.session.add(document)
+        db.session.flush()
+        version = _add_version(app, document, stored, caller)
+        db.session.add(
+            DocumentShare(
+                document_id=document.id,
+                user_id=caller.user_id,
+                matter_id=matter_id,
+                shared_by=caller.user_id,
+            )
+        )
+        replaced = db.session.get(Document, replaced_id) if replaced_id else None
+        add_event(uploaded_by_client(document, version, caller.email, replaced))
+        db.session.commit()
+    return document

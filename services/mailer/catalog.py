@@ -286,6 +286,37 @@ def documents_shared_addressees(data: dict) -> list[Addressee]:
     return [Addressee(recipient.email, recipient.name or "", context, user_id=recipient.user_id)]
 
 
+class _ActivityDocument(_Loose):
+    name = ma.fields.String(required=True)
+
+
+class ClientActivitySchema(_Loose):
+    """What the e-mail needs from `sharing.client_activity`."""
+
+    matter = ma.fields.Nested(_Matter, required=True)
+    activity = ma.fields.String(required=True, validate=ma.validate.OneOf(["document_uploaded"]))
+    client = ma.fields.Nested(_Person, required=True)
+    document = ma.fields.Nested(_ActivityDocument, required=True)
+    replaces = ma.fields.Nested(_ActivityDocument, load_default=None, allow_none=True)
+    at = ma.fields.DateTime(required=True)
+    notify = ma.fields.List(ma.fields.Nested(_Person), load_default=list)
+
+
+_client_activity = ClientActivitySchema()
+
+
+def client_activity_addressees(data: dict) -> list[Addressee]:
+    event = _client_activity.load(data)
+    context = {
+        **_matter_context(event["matter"]),
+        **_actor(event["client"]),
+        "document": event["document"]["name"],
+        "replaces": event["replaces"]["name"] if event["replaces"] else "",
+        "at": event["at"],
+    }
+    return [_to(person, context) for person in event["notify"]]
+
+
 NOTIFICATIONS: dict[str, Notification] = {
     "identity.invitation.sent": Notification("invitation", invitation_addressees),
     "identity.password_reset.requested": Notification(
@@ -300,4 +331,5 @@ NOTIFICATIONS: dict[str, Notification] = {
     "sharing.approval.decided": Notification("approval_decided", approval_decided_addressees),
     "sharing.signature.signed": Notification("signature_signed", signature_signed_addressees),
     "documents.shared": Notification("documents_shared", documents_shared_addressees),
+    "sharing.client_activity": Notification("client_activity", client_activity_addressees),
 }

@@ -12,7 +12,7 @@ from services.common.events import Event
 from services.mailer.handlers import HANDLERS
 from services.mailer.rendering import LOCALES, render
 
-from .conftest import body, emails
+from .conftest import body, emails, sharing_event
 
 
 def _known(app, user_id: str, email: str, name: str, locale: str) -> None:
@@ -79,3 +79,15 @@ def test_the_e_mail_renders_in_every_language_with_no_leftovers(locale, names):
         assert all(name in part for name in names) or part is email.subject
     assert "Acme Inc." in email.text
     assert f'lang="{locale}"' in email.html
+
+
+def test_a_client_upload_reaches_the_matters_staff_in_their_language(app, mail):
+    event = sharing_event("sharing.client_activity")
+    assert handle_message(app, body(event), 0).action == "ack"
+
+    (message,) = mail.messages
+    assert message["X-RcptTo"] == "jean@dupont.example"
+    assert message["Subject"] == "Lena Meier a déposé Signed lease.pdf dans C-2026-014"
+    text = message.get_body(("plain",)).get_content()
+    assert "lena@example.com" in text
+    assert "« Lease.pdf »" in text
