@@ -18,7 +18,7 @@ def record(
             document_id=document.id,
             version_id=version.id,
             matter_id=matter.matter_id,
-            company_id=matter.company_id,
+            company_id=_company(matter, caller),
             user_id=caller.user_id,
             user_email=caller.email,
             action=action,
@@ -26,6 +26,14 @@ def record(
         )
     )
     db.session.commit()
+
+
+def _company(matter: Matter, caller: Caller) -> str:
+    """The viewer's company: the matter's client when they belong to it (a watcher may come
+    from another company they belong to)."""
+    if matter.company_id in caller.companies:
+        return matter.company_id
+    return next(iter(sorted(caller.companies)), "")
 
 
 def records(where: list, page: int, size: int) -> dict:

@@ -19,7 +19,7 @@ from services.common.pagination import PageQuerySchema
 from services.common.problems import ProblemError
 
 from . import access, renditions, schemas, service
-from .models import Document, Matter, Version, db
+from .models import AccessRecord, Document, Matter, Version, db
 from .transfer import file_response, rendered_response, upload_doc, upload_form
 from .visibility import (
     folder_path,
@@ -214,3 +214,25 @@ class PortalDocumentPreview(MethodView):
         if query["page"] == 1:  # one record per viewing, not per page turned
             access.record(document, version, matter, caller, "preview")
         return response
+
+
+@blp.route("/matters/<matter_id>/documents/access")
+class PortalMatterAccess(MethodView):
+    decorators = [portal_required]
+
+    @blp.arguments(PageQuerySchema, location="query")
+    @blp.response(200, schemas.AccessPageSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, query: dict, matter_id: str) -> dict:
+        """Who in your company previewed or downloaded the documents you can see here."""
+        matter = _matter(matter_id)
+        caller = current_caller()
+        if matter.company_id not in caller.companies:
+            return {"items": [], "page": query["page"], "page_size": query["page_size"], "total": 0}
+        seen = [document.id for document, _, _ in visible_documents(matter, caller.user_id)]
+        where = [
+            AccessRecord.matter_id == matter.matter_id,
+            AccessRecord.company_id == matter.company_id,
+            AccessRecord.document_id.in_(seen),
+        ]
+        return access.records(where, query["page"], query["page_size"])

@@ -206,3 +206,24 @@ class PortalDocumentPageSchema(page_schema(PortalDocumentSchema, "PortalDocument
             "answer reflects: sharing signs only over an answer that has caught up with it"
         }
     )
+
+
+class AccessQuerySchema(PageQuerySchema):
+    user_id = fields.String(
+        validate=validate.Length(max=64), metadata={"description": "Only this contact's"}
+    )
+
+
+class AccessRecordSchema(ma.Schema):
+    document_id = fields.String()
+    document_name = fields.String()
+    version_id = fields.String()
+    version_number = fields.Integer()
+    user_id = fields.String()
+    user_email = fields.String()
+    action = fields.String(metadata={"description": "preview or download"})
+    address = fields.String(metadata={"description": "The client's IP address"})
+    at = fields.DateTime()
+
+
+AccessPageSchema = page_schema(AccessRecordSchema, "AccessRecordPage")

@@ -10,8 +10,8 @@ from flask_smorest import Blueprint
 from services.common.auth import current_caller, staff_required
 from services.common.pagination import PageQuerySchema, paginate
 
-from . import schemas, service, shares
-from .models import Folder, Matter, Version, db
+from . import access, schemas, service, shares
+from .models import AccessRecord, Folder, Matter, Version, db
 from .transfer import file_response, upload_doc, upload_form
 
 blp = Blueprint(
@@ -188,3 +188,36 @@ class DocumentDownload(MethodView):
         return file_response(
             current_app._get_current_object(), version, document.name, inline=False
         )
+
+
+@blp.route("/documents/<document_id>/access")
+class DocumentAccess(MethodView):
+    decorators = [staff_required()]
+
+    @blp.arguments(schemas.AccessQuerySchema, location="query")
+    @blp.response(200, schemas.AccessPageSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, query: dict, document_id: str) -> dict:
+        """Who previewed or downloaded this document in the portal, newest first."""
+        document = service.document_of(document_id)
+        where = [AccessRecord.document_id == document.id]
+        if query.get("user_id"):
+            where.append(AccessRecord.user_id == query["user_id"])
+        return access.records(where, query["page"], query["page_size"])
+
+
+@blp.route("/matters/<matter_id>/documents/access")
+class MatterAccess(MethodView):
+    decorators = [staff_required()]
+
+    @blp.arguments(schemas.AccessQuerySchema, location="query")
+    @blp.response(200, schemas.AccessPageSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, query: dict, matter_id: str) -> dict:
+        """Every portal preview and download of the matter's documents (`user_id`: one
+        contact's), newest first."""
+        service.known_matter(matter_id)
+        where = [AccessRecord.matter_id == matter_id]
+        if query.get("user_id"):
+            where.append(AccessRecord.user_id == query["user_id"])
+        return access.records(where, query["page"], query["page_size"])
