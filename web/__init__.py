@@ -8,7 +8,18 @@ from flask_wtf.csrf import CSRFProtect
 
 from services.common.observability import configure_logging, install_request_tracking
 
-from . import account_views, auth_views, errors, health, i18n, matter_views, security, sessions
+from . import (
+    account_views,
+    auth_views,
+    decision_views,
+    document_views,
+    errors,
+    health,
+    i18n,
+    matter_views,
+    security,
+    sessions,
+)
 from .config import WebConfig
 from .templating import install as install_templating
 
@@ -29,6 +40,7 @@ def create_app(**overrides: object) -> Flask:
     install_templating(app)
     errors.install(app)
     health.install(app)
-    for blueprint in (auth_views.blp, account_views.blp, matter_views.blp):
+    blueprints = (auth_views.blp, account_views.blp, matter_views.blp)
+    for blueprint in (*blueprints, decision_views.blp, document_views.blp):
         app.register_blueprint(blueprint)
     return app
