@@ -14,6 +14,7 @@ from . import (
     decision_views,
     document_views,
     errors,
+    exchange_views,
     health,
     i18n,
     matter_views,
@@ -41,6 +42,6 @@ def create_app(**overrides: object) -> Flask:
     errors.install(app)
     health.install(app)
     blueprints = (auth_views.blp, account_views.blp, matter_views.blp)
-    for blueprint in (*blueprints, decision_views.blp, document_views.blp):
+    for blueprint in (*blueprints, decision_views.blp, document_views.blp, exchange_views.blp):
         app.register_blueprint(blueprint)
     return app

@@ -236,3 +236,22 @@ class PortalMatterAccess(MethodView):
             AccessRecord.document_id.in_(seen),
         ]
         return access.records(where, query["page"], query["page_size"])
+
+
+@blp.route("/documents/<document_id>/preview/info")
+class PortalDocumentPreviewInfo(MethodView):
+    decorators = [portal_required]
+
+    @blp.response(200, schemas.PreviewInfoSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, document_id: str) -> dict:
+        """How the preview comes: `original` (the file itself, inline) or `rendered` pages
+        (`kind` image or text) and how many; drawing them now if they are not yet."""
+        document, version, matter = _document(document_id)
+        if not renditions.previewable(version.content_type, version.size):
+            return {"mode": "none", "kind": "none", "pages": 0}
+        if may_download(document, matter):
+            kind = "pdf" if version.content_type == renditions.PDF else "original"
+            return {"mode": "original", "kind": kind, "pages": 1}
+        rendered = renditions.rendition(current_app._get_current_object(), version)
+        return {"mode": "rendered", "kind": rendered.kind, "pages": rendered.pages}

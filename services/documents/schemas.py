@@ -227,3 +227,9 @@ class AccessRecordSchema(ma.Schema):
 
 
 AccessPageSchema = page_schema(AccessRecordSchema, "AccessRecordPage")
+
+
+class PreviewInfoSchema(ma.Schema):
+    mode = fields.String(metadata={"description": "original, rendered or none"})
+    kind = fields.String(metadata={"description": "rendered: image or text; original: pdf..."})
+    pages = fields.Integer()
