@@ -39,7 +39,14 @@
     request.upload.addEventListener("progress", function (e) {
       if (e.lengthComputable) { progress.value = Math.round(100 * e.loaded / e.total); }
     });
-    request.addEventListener("load", function () { window.location.assign(request.responseURL || form.action); });
+    request.responseType = "document";
+    // The answer is the page the form leads to, with its message: shown as it is (loading it
+    // again would lose the one-time message).
+    request.addEventListener("load", function () {
+      if (!request.responseXML) { window.location.assign(form.action); return; }
+      window.history.replaceState(null, "", request.responseURL);
+      document.replaceChild(document.adoptNode(request.responseXML.documentElement), document.documentElement);
+    });
     request.addEventListener("error", function () { form.submit(); });
     request.send(new FormData(form));
   });
