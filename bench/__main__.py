@@ -10,6 +10,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "gateway": ("bench.gateway_overhead", "a GET direct vs through the gateway: req/s, p50, p99"),
     "listing": ("bench.listing", "portal 'my matters' at 100k matters / 1M audience rows"),
     "web_matters": ("bench.web_matters", "'My matters' page via web vs its API call: req/s, p95"),
+    "documents_shares": (
+        "bench.documents_shares",
+        "firm's intersection listing, 5 contacts, 20k documents, 100k shares: p95",
+    ),
     "attachments": ("bench.attachments", "1 GiB up and down via the gateway vs S3: MiB/s, RSS"),
 }
 

@@ -83,7 +83,10 @@ class Folder(db.Model):
 
 class Document(db.Model):
     __tablename__ = "documents"
-    __table_args__ = (sa.Index("ix_documents_matter_folder", "matter_id", "folder_id"),)
+    __table_args__ = (
+        sa.Index("ix_documents_matter_folder", "matter_id", "folder_id"),
+        sa.Index("ix_documents_matter_name", "matter_id", "name", "id"),
+    )
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
     matter_id: Mapped[str] = mapped_column(sa.String(36))
@@ -129,7 +132,9 @@ class DocumentShare(db.Model):
     """A document shared with one client contact (on top of what the whole audience sees)."""
 
     __tablename__ = "document_shares"
-    __table_args__ = (sa.Index("ix_document_shares_matter_user", "matter_id", "user_id"),)
+    __table_args__ = (
+        sa.Index("ix_document_shares_matter_user", "matter_id", "user_id", "document_id"),
+    )
 
     document_id: Mapped[str] = mapped_column(
         sa.String(36), sa.ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True
