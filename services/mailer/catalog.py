@@ -7,10 +7,13 @@ and add one entry to NOTIFICATIONS whose function turns the event's data into ad
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import marshmallow as ma
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -277,6 +280,8 @@ def documents_shared_addressees(data: dict) -> list[Addressee]:
     event = _documents_shared.load(data)
     recipient = db.session.get(Recipient, event["user_id"])
     if recipient is None or not recipient.email or not event["documents"]:
+        # identity's user event has not reached the mailer: nobody to write to (yet).
+        log.warning("documents.shared for user %s: no address known, no e-mail", event["user_id"])
         return []
     context = {
         "name": recipient.name or "",

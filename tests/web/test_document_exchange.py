@@ -102,3 +102,50 @@ def test_a_client_previews_searches_and_sends_an_updated_version(
 
     (mail,) = wait_until(told, timeout=60, message="the e-mail about the client's upload")
     assert "lease.pdf" in text_of(mail)
+
+
+def test_the_upload_form_works_without_javascript(suite, smtp_server, browser, tmp_path):
+    ana = client_contact(suite, smtp_server, company_name="Acme Industries")
+    staff = admin(suite)
+    mid = staff_call(
+        staff,
+        "POST",
+        "/api/v1/matters",
+        201,
+        json={
+            "kind": "case",
+            "reference": "CS-" + uuid.uuid4().hex[:6],
+            "title": "Plain",
+            "company_id": ana["company"]["id"],
+        },
+    )["id"]
+    staff_call(staff, "PUT", f"/api/v1/matters/{mid}/portal", json={"requester_id": ana["id"]})
+    context = browser.new_context(base_url=suite.gateway, java_script_enabled=False)
+    context.set_default_timeout(15_000)
+    try:
+        page = context.new_page()
+        page.goto(f"{suite.portal}/matters/{mid}/documents")
+        sign_in(page, ana["email"])
+        page.goto(f"{suite.portal}/matters/{mid}/documents")
+        expect(
+            page.get_by_text("No document is shared with you on this matter yet.")
+        ).to_be_visible()
+        disguised = tmp_path / "invoice.pdf"
+        disguised.write_bytes(b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 300)
+        page.get_by_label("File (PDF, images, Office documents, text, CSV or ZIP)").set_input_files(
+            str(disguised)
+        )
+        page.get_by_role("button", name="Send").click()
+        expect(page.get_by_text("cannot be uploaded here", exact=False)).to_be_visible()
+        report = tmp_path / "report.txt"
+        report.write_text("Site visit report: the roof leaks.")
+        page.get_by_label("File (PDF, images, Office documents, text, CSV or ZIP)").set_input_files(
+            str(report)
+        )
+        page.get_by_role("button", name="Send").click()
+        expect(page.get_by_text("“report.txt” was sent to the firm.")).to_be_visible()
+        expect(page.get_by_role("row", name=re.compile("report.txt"))).to_contain_text(
+            "sent by you"
+        )
+    finally:
+        context.close()
