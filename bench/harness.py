@@ -143,7 +143,11 @@ def python_load(
         client, mine = Client(port, path, headers), []
         while next(left, None) is not None:
             started = time.perf_counter()
-            status = client.get()[0]
+            try:
+                status = client.get()[0]
+            except OSError:  # a timeout or a closed connection: a failure, on a new connection
+                client.close()
+                status = 0
             mine.append(time.perf_counter() - started)
             if status != 200:
                 failures.append(status)

@@ -12,7 +12,7 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("/companies", "identity"),
     ("/users", "identity"),
     ("/secure-links", "identity"),
-    ("/portal/customer", "identity"),
+    ("/portal/companies", "identity"),
     ("//.well-known/jwks.json", "identity"),
     ("/matters", "sharing"),
     ("/portal/matters", "sharing"),
@@ -27,6 +27,8 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("/equipment", "interventions"),
     ("/intervention-types", "interventions"),
     ("/interventions", "interventions"),
+    # The customer page pre-fills from interventions' replica of the company (and its options).
+    ("/portal/customer", "interventions"),
     ("/portal/sites", "interventions"),
     ("/portal/equipment", "interventions"),
     ("/portal/interventions", "interventions"),

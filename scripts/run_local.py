@@ -48,6 +48,8 @@ DEFAULTS = {
     # The mailer refuses to start without the firm's name and sender (see services/mailer/config).
     "PORTAL_FIRM_NAME": "Example Firm",
     "MAIL_FROM": "Example Firm <portal@firm.example>",
+    # Told of each intervention a customer requests in the portal.
+    "MAIL_DISPATCH_ADDRESS": "dispatch@firm.example",
     "WEB_REDIS_URL": "redis://127.0.0.1:6379/0",
 }
 

@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ADMIN_EMAIL = "admin@firm.example"
 ADMIN_PASSWORD = "correct horse battery staple"
 FIRM_NAME = "Dupont & Associés"
+DISPATCH_EMAIL = "dispatch@firm.example"
 
 
 class Suite:
@@ -45,6 +46,7 @@ class Suite:
             "PORTAL_ADMIN_PASSWORD": ADMIN_PASSWORD,
             "PORTAL_FIRM_NAME": FIRM_NAME,
             "MAIL_FROM": f"{FIRM_NAME} <portal@firm.example>",
+            "MAIL_DISPATCH_ADDRESS": DISPATCH_EMAIL,
             "PORTAL_VAR_DIR": str(logs),
             "PYTHONUNBUFFERED": "1",
         }

@@ -32,6 +32,8 @@ class ApiError(Exception):
     code: str = ""
     detail: str = ""
     errors: dict[str, list[str]] = field(default_factory=dict)
+    # The errors as the API sent them: nested fields (an address, extra fields) keep their shape.
+    nested: dict = field(default_factory=dict)
 
     @classmethod
     def from_response(cls, response: BaseHTTPResponse) -> ApiError:
@@ -46,6 +48,7 @@ class ApiError(Exception):
             str(body.get("code") or ""),
             str(body.get("detail") or ""),
             {k: v if isinstance(v, list) else [str(v)] for k, v in errors.items()},
+            errors,
         )
 
     def field_messages(self, name: str) -> list[str]:
@@ -129,12 +132,19 @@ def send(
     return response
 
 
-def call(method: str, path: str, body: Any = None, *, anonymous: bool = False) -> Any:
+def call(
+    method: str,
+    path: str,
+    body: Any = None,
+    *,
+    anonymous: bool = False,
+    headers: dict[str, str] | None = None,
+) -> Any:
     """Call the API as the signed-in person; the parsed JSON answer (None for 204).
 
     Raises ApiError for a 4xx, SignInNeeded when the session cannot be used, ServiceBusy.
     """
-    response = _authorized(method, path, body, stream=False, anonymous=anonymous)
+    response = _authorized(method, path, body, stream=False, anonymous=anonymous, headers=headers)
     if response.status >= 400:
         raise ApiError.from_response(response)
     return json.loads(response.data) if response.data else None
@@ -206,7 +216,13 @@ def _authorized(
 
 
 def refresh() -> None:
-    """Exchange the session's refresh token for a new pair; SignInNeeded when it is refused."""
+    """Exchange the session's refresh token for a new pair; SignInNeeded when it is refused.
+    A secure-link session has no refresh token: it opens its link again instead."""
+    if session.get("link"):
+        from .link_sessions import reopen
+
+        reopen()
+        return
     tokens = session.get("tokens") or {}
     if not tokens.get("refresh"):
         raise SignInNeeded

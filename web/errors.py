@@ -56,7 +56,7 @@ def error_page(status: int, title: str | None = None, message: str | None = None
     return Response(html, status=shown, mimetype="text/html")
 
 
-def _sign_in_needed(_: api.SignInNeeded) -> Response:
+def sign_in_needed(_: api.SignInNeeded) -> Response:
     # Tokens that no longer work are forgotten, or sign-in would send the person straight back.
     session.pop("tokens", None)
     session.pop("person", None)
@@ -98,7 +98,7 @@ def _unexpected(error: Exception) -> Response:
 
 
 def install(app: Flask) -> None:
-    app.register_error_handler(api.SignInNeeded, _sign_in_needed)
+    app.register_error_handler(api.SignInNeeded, sign_in_needed)
     app.register_error_handler(api.ServiceBusy, _service_busy)
     app.register_error_handler(redis.RedisError, _service_busy)
     app.register_error_handler(api.ApiError, _api_error)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.common.events import Event, iso
 
-from .models import Company, Invitation, Membership, PasswordReset, User
+from .models import Company, Invitation, Membership, PasswordReset, SecureLink, User
 from .versions import next_version
 
 
@@ -27,6 +27,7 @@ def company_data(company: Company) -> dict:
             "phone": company.contact_phone,
         },
         "extra_info": company.extra_info,
+        "customer_group_id": company.customer_group_id,
         "settings": {"members_see_each_other": company.members_see_each_other},
         "version": company.version,
     }
@@ -118,3 +119,29 @@ def invitation_sent(
 def password_reset_requested(reset: PasswordReset, user: User, reset_url: str) -> Event:
     data = {"user": _person(user), "reset_url": reset_url, "expires_at": iso(reset.expires_at)}
     return Event("identity.password_reset.requested", data, subject=user.id)
+
+
+def _link(link: SecureLink) -> dict:
+    return {
+        "id": link.id,
+        "company_id": link.company_id,
+        "scope": {"type": link.scope_type, "id": link.scope_id},
+        "expires_at": iso(link.expires_at) if link.expires_at else None,
+    }
+
+
+def link_issued(link: SecureLink, company: Company, url: str, locale: str) -> Event:
+    """Only when staff ask for the link to be e-mailed: `url` holds the raw token (the outbox
+    forgets it after OUTBOX_RETENTION_HOURS)."""
+    data = {
+        "link": _link(link),
+        "url": url,
+        "company": {"id": company.id, "name": company.name},
+        "contact": {"name": company.contact_name, "email": company.contact_email},
+        "locale": locale,
+    }
+    return Event("identity.link.issued", data, subject=link.id)
+
+
+def link_revoked(link: SecureLink) -> Event:
+    return Event("identity.link.revoked", _link(link), subject=link.id)

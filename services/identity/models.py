@@ -104,6 +104,8 @@ class Company(db.Model):
     contact_phone: Mapped[str | None] = mapped_column(sa.String(50))
     extra_info: Mapped[str | None] = mapped_column(sa.Text)
     members_see_each_other: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    # The customer group (kept by onboarding) whose billing-portal signups match this company.
+    customer_group_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
     version: Mapped[int] = _version()
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -236,3 +238,30 @@ class LoginFailure(db.Model):
     email: Mapped[str] = mapped_column(sa.String(254))
     ip: Mapped[str] = mapped_column(sa.String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+LINK_SCOPES = ("company", "site", "intervention")
+
+
+class SecureLink(db.Model):
+    """A link that opens one customer's portal without an account, scoped to the whole customer,
+    one site or one intervention. Only the SHA-256 of its token is kept (it is shown once)."""
+
+    __tablename__ = "secure_links"
+
+    id: Mapped[str] = _id()
+    company_id: Mapped[str] = mapped_column(
+        sa.String(36), sa.ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    # Sites and interventions belong to the interventions service, which checks them per request.
+    scope_type: Mapped[str] = mapped_column(sa.String(20))
+    scope_id: Mapped[str] = mapped_column(sa.String(36))
+    label: Mapped[str | None] = mapped_column(sa.String(200))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by: Mapped[str | None] = mapped_column(
+        sa.String(36), sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = _created()

@@ -214,6 +214,10 @@ class CompanyPatchSchema(ma.Schema):
     contact = fields.Nested(ContactSchema)
     extra_info = text(5000)
     settings = fields.Nested(CompanySettingsSchema)
+    customer_group_id = ident(
+        allow_none=True,
+        metadata={"description": "Its customer group (onboarding's /customer-groups), or null"},
+    )
 
 
 class CompanyCreateSchema(CompanyPatchSchema):
@@ -331,6 +335,7 @@ class UserSchema(ma.Schema):
     kind = fields.String()
     role = fields.String(allow_none=True)
     status = fields.String()
+    version = fields.Integer(metadata={"description": "Bumped by every change (replicas use it)"})
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     memberships = fields.List(fields.Nested(UserMembershipSchema))

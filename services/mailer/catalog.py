@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import marshmallow as ma
+from flask import current_app
 
 log = logging.getLogger(__name__)
 
@@ -257,6 +258,185 @@ def signature_signed_addressees(data: dict) -> list[Addressee]:
     return [_to(person, context) for person in event["notify"]]
 
 
+class _OnboardingContact(_Loose):
+    email = ma.fields.String(required=True)
+    name = ma.fields.String(load_default="", allow_none=True)
+    locale = ma.fields.String(load_default=None, allow_none=True)
+
+
+class ResumeLinkIssuedSchema(_Loose):
+    """What the e-mail needs from `onboarding.resume_link.issued`."""
+
+    group = ma.fields.Nested(_Named, required=True)
+    contact = ma.fields.Nested(_OnboardingContact, required=True)
+    # Only web links: the URL ends up in an href.
+    resume_url = ma.fields.Url(required=True, schemes={"http", "https"}, require_tld=False)
+    expires_at = ma.fields.DateTime(required=True)
+
+
+class _Primary(_OnboardingContact):
+    user_id = ma.fields.String(load_default=None, allow_none=True)
+    time_zone = ma.fields.String(load_default=None, allow_none=True)
+
+
+class AdditionalContactAddedSchema(_Loose):
+    """What the e-mail needs from `onboarding.additional_contact.added`."""
+
+    primary = ma.fields.Nested(_Primary, required=True)
+    secondary = ma.fields.Nested(_OnboardingContact, required=True)
+    company = ma.fields.Nested(_Named, required=True)
+    message = ma.fields.String(load_default="", allow_none=True)
+
+
+_resume_link_issued = ResumeLinkIssuedSchema()
+_additional_contact_added = AdditionalContactAddedSchema()
+
+
+def resume_link_addressees(data: dict) -> list[Addressee]:
+    event = _resume_link_issued.load(data)
+    contact = event["contact"]
+    name = contact["name"] or ""
+    context = {
+        "name": name,
+        "group": event["group"]["name"],
+        "resume_url": event["resume_url"],
+        "expires_at": event["expires_at"],
+    }
+    return [Addressee(contact["email"], name, context, contact["locale"])]
+
+
+def additional_contact_addressees(data: dict) -> list[Addressee]:
+    event = _additional_contact_added.load(data)
+    primary, secondary = event["primary"], event["secondary"]
+    name = primary["name"] or ""
+    context = {
+        "name": name,
+        "company_name": event["company"]["name"],
+        "secondary_name": secondary["name"] or secondary["email"],
+        "secondary_email": secondary["email"],
+        "message": (event["message"] or "").strip(),
+    }
+    return [
+        Addressee(
+            primary["email"],
+            name,
+            context,
+            primary["locale"],
+            primary["user_id"],
+            time_zone=primary["time_zone"],
+        )
+    ]
+
+
+class _LinkContact(_Loose):
+    name = ma.fields.String(load_default="", allow_none=True)
+    email = ma.fields.String(required=True)
+
+
+class LinkIssuedSchema(_Loose):
+    """What the e-mail needs from `identity.link.issued` (sent only when staff ask for it)."""
+
+    url = _portal_url()
+    company = ma.fields.Nested(_Named, required=True)
+    contact = ma.fields.Nested(_LinkContact, required=True)
+    locale = ma.fields.String(load_default=None, allow_none=True)
+
+
+_link_issued = LinkIssuedSchema()
+
+
+def link_issued_addressees(data: dict) -> list[Addressee]:
+    event = _link_issued.load(data)
+    contact = event["contact"]
+    name = contact["name"] or ""
+    context = {"name": name, "company_name": event["company"]["name"], "url": event["url"]}
+    return [Addressee(contact["email"], name, context, event["locale"])]
+
+
+class _Address(_Loose):
+    line1 = ma.fields.String(load_default=None, allow_none=True)
+    line2 = ma.fields.String(load_default=None, allow_none=True)
+    postal_code = ma.fields.String(load_default=None, allow_none=True)
+    city = ma.fields.String(load_default=None, allow_none=True)
+    country = ma.fields.String(load_default=None, allow_none=True)
+
+
+class _Contact(_Loose):
+    name = ma.fields.String(load_default=None, allow_none=True)
+    email = ma.fields.String(load_default=None, allow_none=True)
+    phone = ma.fields.String(load_default=None, allow_none=True)
+
+
+class _Intervention(_Loose):
+    number = ma.fields.String(required=True)
+    company = ma.fields.Nested(_Named, required=True)
+    site = ma.fields.Nested(_Named, load_default=None, allow_none=True)
+    type = ma.fields.Nested(_Named, load_default=None, allow_none=True)
+    description = ma.fields.String(required=True)
+    scheduled_at = ma.fields.DateTime(load_default=None, allow_none=True)
+    technician = ma.fields.String(load_default=None, allow_none=True)
+    address = ma.fields.Nested(_Address, load_default=dict)
+    contact = ma.fields.Nested(_Contact, load_default=dict)
+    locale = ma.fields.String(load_default=None, allow_none=True)
+    url = _portal_url()
+
+
+class InterventionEventSchema(_Loose):
+    """What the e-mails need from `interventions.intervention.created` / `.status_changed`."""
+
+    intervention = ma.fields.Nested(_Intervention, required=True)
+    to = ma.fields.String(load_default=None)
+
+
+_intervention_event = InterventionEventSchema()
+# The moves a customer's contact hears about.
+CONTACT_TOLD = ("scheduled", "completed")
+
+
+def _intervention_context(item: dict) -> dict:
+    address = item["address"]
+    lines = [address.get("line1"), address.get("line2")]
+    lines.append(" ".join(p for p in (address.get("postal_code"), address.get("city")) if p))
+    lines.append(address.get("country"))
+    contact = item["contact"]
+    return {
+        "number": item["number"],
+        "company_name": item["company"]["name"],
+        "site_name": item["site"]["name"] if item["site"] else "",
+        "type_name": item["type"]["name"] if item["type"] else "",
+        "description": item["description"],
+        "address": ", ".join(line for line in lines if line),
+        "contact_name": contact.get("name") or "",
+        "contact_email": contact.get("email") or "",
+        "contact_phone": contact.get("phone") or "",
+        "scheduled_at": item["scheduled_at"],
+        "technician": item["technician"] or "",
+        "url": item["url"],
+    }
+
+
+def intervention_created_addressees(data: dict) -> list[Addressee]:
+    """The firm's dispatch address (MAIL_DISPATCH_ADDRESS), when the firm has set one."""
+    dispatch = current_app.config["MAIL_DISPATCH_ADDRESS"]
+    if not dispatch:
+        return []
+    item = _intervention_event.load(data)["intervention"]
+    context = {**_intervention_context(item), "name": ""}
+    return [Addressee(dispatch, "", context, current_app.config["MAIL_DISPATCH_LOCALE"])]
+
+
+def intervention_status_addressees(data: dict) -> list[Addressee]:
+    """The intervention's contact, in the intervention's language, when it is scheduled or done."""
+    event = _intervention_event.load(data)
+    item = event["intervention"]
+    email = item["contact"].get("email")
+    if event["to"] not in CONTACT_TOLD or not email:
+        return []
+    name = item["contact"].get("name") or ""
+    context = {**_intervention_context(item), "name": name, "status": event["to"]}
+    return [Addressee(email, name, context, item["locale"])]
+
+
 class _DocumentName(_Loose):
     id = ma.fields.String(required=True)
     name = ma.fields.String(required=True)
@@ -323,6 +503,21 @@ def client_activity_addressees(data: dict) -> list[Addressee]:
 
 
 NOTIFICATIONS: dict[str, Notification] = {
+    "onboarding.resume_link.issued": Notification(
+        "onboarding_resume", resume_link_addressees, secret_fields=("resume_url",)
+    ),
+    "onboarding.additional_contact.added": Notification(
+        "additional_contact", additional_contact_addressees
+    ),
+    "identity.link.issued": Notification(
+        "secure_link", link_issued_addressees, secret_fields=("url",)
+    ),
+    "interventions.intervention.created": Notification(
+        "intervention_requested", intervention_created_addressees
+    ),
+    "interventions.intervention.status_changed": Notification(
+        "intervention_status", intervention_status_addressees
+    ),
     "identity.invitation.sent": Notification("invitation", invitation_addressees),
     "identity.password_reset.requested": Notification(
         "password_reset", password_reset_addressees, secret_fields=("reset_url",)

@@ -17,7 +17,7 @@ from services.common.outbox import add_event
 from services.common.pagination import paginate
 from services.common.problems import ProblemError
 
-from . import audience, documents_client, events
+from . import audience, documents_client, events, read_through
 from .models import Collaborator, Signature, User, db
 from .portal_queries import visible_matter
 from .service import company_of, get_matter, notification_recipients
@@ -39,6 +39,7 @@ def list_collaborators(matter_id: str, page: int, page_size: int) -> dict:
 
 
 def _portal_user(user_id: str) -> User:
+    read_through.users([user_id])  # a contact created a moment ago may not be replicated yet
     user = db.session.get(User, user_id)
     if user is None or user.kind != "portal" or user.disabled:
         message = f"{user_id} is not an enabled client portal user."

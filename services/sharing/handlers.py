@@ -101,7 +101,12 @@ def _upsert_user(data: dict, full: bool) -> User | None:
 
 
 def on_user(event: Event) -> None:
-    data = UserSchema().load(event.data)
+    apply_user(UserSchema().load(event.data))
+
+
+def apply_user(data: dict) -> None:
+    """Upsert the replica from identity's user data (an event, or a read-through answer); a
+    user disabled or enabled again changes the audiences they are in."""
     before = _locked(User, data["id"])
     was_disabled = before is not None and before.disabled
     user = _upsert_user(data, full=True)

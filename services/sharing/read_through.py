@@ -1,10 +1,10 @@
-"""Companies and memberships the replica has not heard of yet, asked of identity
+"""Companies, staff users and memberships the replica has not heard of yet, asked of identity
 (services/common/read_through).
 
-A company created or a member added a moment ago may not have reached this replica: identity's
-answer fills it, with identity's version, so the event arriving later changes nothing it should
-not. The fill is committed with the use case's change (it may run while a matter is locked, so
-it cannot commit on its own); a refused request asks again next time.
+A company, a user or a membership created a moment ago may not have reached this replica:
+identity's answer fills it, with identity's version, so the event arriving later changes nothing
+it should not. The fill is committed with the use case's change (it may run while a matter is
+locked, so it cannot commit on its own); a refused request asks again next time.
 """
 
 from __future__ import annotations
@@ -18,10 +18,17 @@ from sqlalchemy.exc import IntegrityError
 from services.common.models import is_id
 from services.common.read_through import ask_owner
 
-from .handlers import CompanySchema, MembershipSchema, apply_company, apply_membership
-from .models import Company, Membership, db
+from .handlers import (
+    CompanySchema,
+    MembershipSchema,
+    UserSchema,
+    apply_company,
+    apply_membership,
+    apply_user,
+)
+from .models import Company, Membership, User, db
 
-MAX_ASKED = 20  # members asked per request: a request naming hundreds waits for the replica
+MAX_ASKED = 20  # people asked per request: a request naming hundreds waits for the replica
 
 
 def _identity(path: str) -> str:
@@ -66,3 +73,21 @@ def memberships(company_id: str, user_ids: Iterable[str]) -> None:
                 apply_membership(MembershipSchema().load(answer))
         except IntegrityError:
             pass  # it was: the replica has the membership now
+
+
+def users(user_ids: Iterable[str]) -> None:
+    """Ask identity for those of `user_ids` the replica has not had a user event of (no row,
+    or only a membership event's contact details), and fill it."""
+    wanted = [i for i in dict.fromkeys(user_ids) if is_id(i)]
+    known = set(
+        db.session.scalars(sa.select(User.id).where(User.id.in_(wanted), User.kind.is_not(None)))
+    )
+    for user_id in [i for i in wanted if i not in known][:MAX_ASKED]:
+        answer = ask_owner(_identity(f"users/{user_id}"), "The user")
+        if answer is None:
+            continue
+        try:
+            with db.session.begin_nested():  # the event may be applied by the worker meanwhile
+                apply_user(UserSchema().load(answer))
+        except IntegrityError:
+            pass  # it was: the replica has the user now

@@ -54,6 +54,7 @@ def _known_company(company_id: str) -> Company:
 
 def staff_users(ids: list[str], field: str) -> list[User]:
     """The staff users with these ids; any other id is a 422 on `field`."""
+    read_through.users(ids)  # a staff member added a moment ago may not be replicated yet
     users = users_by_id(ids)
     bad = [
         i for i in ids if not (i in users and users[i].kind == "staff" and not users[i].disabled)

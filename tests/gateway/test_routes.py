@@ -13,7 +13,7 @@ TABLE = RouteTable()
         ("/api/v1/auth/login", "identity"),
         ("/api/v1/me", "identity"),
         ("/api/v1/companies/42/members", "identity"),
-        ("/api/v1/portal/customer", "identity"),
+        ("/api/v1/portal/customer", "interventions"),
         ("/.well-known/jwks.json", "identity"),
         ("/api/v1/matters", "sharing"),
         ("/api/v1/matters/", "sharing"),

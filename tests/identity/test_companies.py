@@ -20,6 +20,7 @@ ACME = {
     "contact": {"name": "Dana Scully", "email": "Dana@Acme.Example", "phone": "+33 1 23 45 67 89"},
     "extra_info": "Key account.",
     "settings": {"members_see_each_other": True},
+    "customer_group_id": None,
 }
 
 
@@ -136,8 +137,8 @@ def test_members_are_added_changed_and_deactivated(app, client, agent):
             "email": "dana@client.example",
             "name": "Dana",
             "locale": "en",
-            "time_zone": None,
             "version": 1,
+            "time_zone": None,
         },
     }
 

@@ -11,8 +11,9 @@ from services.sharing.models import Company, db
 from .world import World
 
 
-def matter_of(world: World, company_id: str):
+def matter_of(world: World, company_id: str, **fields):
     body = {"kind": "case", "reference": "CS-" + uuid.uuid4().hex[:8], "company_id": company_id}
+    body.update(fields)
     return world.http.post("/api/v1/matters", json=body, headers=world.as_staff())
 
 
@@ -85,3 +86,47 @@ def test_a_member_added_a_moment_ago_can_be_made_requester(world: World, identit
     )
     assert shown.status_code == 200, shown.json
     assert world.latest_audience(matter["id"]) == {dana.json["id"]: ["requester"]}
+
+
+def test_a_staff_member_added_a_moment_ago_can_own_a_matter(world: World, identity: ServedApp):
+    owner = identity.app.test_client()
+    agent = {
+        "email": f"sam.{uuid.uuid4().hex[:8]}@firm.example",
+        "name": "Sam",
+        "locale": "en",
+        "kind": "staff",
+        "role": "agent",
+    }
+    sam = owner.post("/api/v1/users", json=agent, headers=world.minter.headers(role="admin"))
+    assert sam.status_code == 201, sam.json
+    acme = world.company("Acme Industries")
+
+    response = matter_of(world, acme, owner_id=sam.json["id"])
+
+    assert response.status_code == 201, response.json
+    assert response.json["owner"]["name"] == "Sam"
+    unknown = matter_of(world, acme, owner_id=str(uuid.uuid4()))
+    assert unknown.status_code == 422 and unknown.json["code"] == "NOT_A_STAFF_USER"
+
+
+def test_a_contact_created_a_moment_ago_can_be_asked_to_sign(world: World, identity: ServedApp):
+    owner = identity.app.test_client()
+    staff = world.as_staff()
+    counterparty = owner.post("/api/v1/companies", json={"name": "Other Side"}, headers=staff).json
+    contact = {
+        "email": f"olga.{uuid.uuid4().hex[:8]}@other.example",
+        "name": "Olga",
+        "locale": "es",
+        "kind": "portal",
+        "memberships": [{"company_id": counterparty["id"], "role": "primary"}],
+    }
+    olga = owner.post("/api/v1/users", json=contact, headers=staff).json
+    matter = world.new_matter(world.company("Acme Industries"))
+
+    added = world.http.post(
+        f"/api/v1/matters/{matter['id']}/collaborators",
+        json={"user_id": olga["id"], "role": "signee"},
+        headers=staff,
+    )
+
+    assert added.status_code == 201, added.json

@@ -3,14 +3,14 @@
 Companies, users and memberships carry a version bumped with every event about them; other
 services' replicas apply only a greater one. Existing rows start at 0.
 
-Revision ID: 0002_h6replicas_versions
-Revises: 0001
+Revision ID: 0003_h6replicas_versions
+Revises: 0002_h6identity_portal_api
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_h6replicas_versions"
+revision = "0003_h6replicas_versions"
 down_revision = "0002_h6identity_portal_api"
 branch_labels = None
 depends_on = None
