@@ -14,6 +14,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "portal interventions list at 50k and portal creation, direct vs gateway",
     ),
     "web_matters": ("bench.web_matters", "'My matters' page via web vs its API call: req/s, p95"),
+    "documents_shares": (
+        "bench.documents_shares",
+        "firm's intersection listing, 5 contacts, 20k documents, 100k shares: p95",
+    ),
     "attachments": ("bench.attachments", "1 GiB up and down via the gateway vs S3: MiB/s, RSS"),
 }
 

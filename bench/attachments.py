@@ -42,7 +42,8 @@ class Payload:
 
     def __init__(self, mib: int) -> None:
         self.mib, self.size = mib, mib * MIB
-        self.block = os.urandom(MIB)
+        # A PDF signature: documents refuses bytes of no allowed type (DOCUMENTS_ALLOWED_TYPES).
+        self.block = b"%PDF-1.7\n" + os.urandom(MIB - 9)
 
     def chunks(self) -> Iterator[bytes]:
         for _ in range(self.mib):

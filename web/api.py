@@ -98,8 +98,11 @@ def send(
     body: Any = None,
     stream: bool = False,
     headers: dict[str, str] | None = None,
+    raw: Any = None,
 ) -> BaseHTTPResponse:
     """One call to `/api/v1{path}` (or an absolute path starting with `//`), no retry.
+
+    `raw`: a body sent as it is (bytes or a file-like object), typed by `headers`.
 
     Raises ServiceBusy when the gateway cannot be reached or the service fails (5xx).
     """
@@ -112,7 +115,7 @@ def send(
     sent["X-Request-ID"] = g.get("request_id", "")
     if token:
         sent["Authorization"] = f"Bearer {token}"
-    encoded = None
+    encoded = raw
     if body is not None:
         encoded = json.dumps(body).encode()
         sent["Content-Type"] = "application/json"
@@ -145,6 +148,25 @@ def call(
     if response.status >= 400:
         raise ApiError.from_response(response)
     return json.loads(response.data) if response.data else None
+
+
+def post_raw(path: str, body: Any, headers: dict[str, str]) -> Any:
+    """POST a body as it is (a multipart upload, a seekable file-like object: rewound when the
+    call is tried again after a token refresh); the parsed JSON answer. 4xx raise ApiError."""
+    tokens = session.get("tokens")
+    if not tokens:
+        raise SignInNeeded
+    response = send("POST", path, token=tokens["access"], raw=body, headers=headers)
+    if response.status == 401:
+        response.release_conn()
+        refresh()
+        body.seek(0)
+        response = send("POST", path, token=session["tokens"]["access"], raw=body, headers=headers)
+    if response.status == 401:
+        raise SignInNeeded
+    if response.status >= 400:
+        raise ApiError.from_response(response)
+    return json.loads(response.data)
 
 
 def stream(method: str, path: str, headers: dict[str, str] | None = None) -> BaseHTTPResponse:

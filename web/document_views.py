@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Blueprint, Response, stream_with_context
+from flask import Blueprint, Response, request, stream_with_context
 from flask_babel import gettext as _
 
 from . import api, current
@@ -24,12 +24,21 @@ PASSED_ON = (
     "Cache-Control",
     "ETag",
     "Last-Modified",
+    "Content-Range",
+    "Accept-Ranges",
+    "X-Preview-Pages",
+    "X-Preview-Mode",
 )
 
 
 def _streamed(document_id: str, action: str) -> Response:
+    path = f"/portal/documents/{quote(document_id, safe='')}/{action}"
+    page = request.args.get("page", "")
+    if action == "preview" and page.isdigit():  # a page drawn on the server (preview only)
+        path += f"?page={int(page)}"
+    headers = {"Range": request.headers["Range"]} if "Range" in request.headers else None
     try:
-        upstream = api.stream("GET", f"/portal/documents/{quote(document_id, safe='')}/{action}")
+        upstream = api.stream("GET", path, headers=headers)
     except api.ApiError as problem:
         if problem.code == "DOWNLOAD_NOT_ALLOWED":
             return error_page(
@@ -43,7 +52,7 @@ def _streamed(document_id: str, action: str) -> Response:
         raise
     headers = {name: upstream.headers[name] for name in PASSED_ON if name in upstream.headers}
     body = stream_with_context(api.chunks(upstream))
-    return Response(body, headers=headers, direct_passthrough=True)
+    return Response(body, status=upstream.status, headers=headers, direct_passthrough=True)
 
 
 @blp.get("/<document_id>/preview")

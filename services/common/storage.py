@@ -181,8 +181,15 @@ class _Metered:
         return b"".join(pieces)
 
 
-def put_stream(app: Flask, reader: Any, max_bytes: int) -> StoredObject:
+def put_stream(
+    app: Flask,
+    reader: Any,
+    max_bytes: int,
+    check: Callable[[str, bytes], None] | None = None,
+) -> StoredObject:
     """Stream `reader` (file-like or iterator of bytes) to a new object under a generated key.
+
+    `check(content_type, first_bytes)` may refuse the file (raise) before anything is stored.
 
     One part (S3_PART_SIZE) at a time is in memory, nothing on local disk. Past `max_bytes`
     the upload stops with a 413 problem and nothing stays in the bucket: minio aborts its
@@ -196,6 +203,8 @@ def put_stream(app: Flask, reader: Any, max_bytes: int) -> StoredObject:
             break
         head += chunk
     content_type = sniff(head)
+    if check is not None:
+        check(content_type, head)
     body = _Metered(read, head, max_bytes)
     key = str(uuid.uuid4())
     try:
@@ -271,11 +280,16 @@ class ObjectStream:
             self._response.release_conn()
 
 
-def open_stream(app: Flask, key: str, chunk: int = 256 * 1024) -> Iterable[bytes]:
+def open_stream(
+    app: Flask, key: str, chunk: int = 256 * 1024, offset: int = 0, length: int = 0
+) -> Iterable[bytes]:
     """Open `key` now (so that a missing object or a down store fails before any byte is
-    sent) and return its chunks; the response closing releases the connection."""
+    sent) and return its chunks (`length` bytes from `offset`; 0: to the end); the response
+    closing releases the connection."""
     try:
-        response = client(app).get_object(app.config["S3_BUCKET"], key)
+        response = client(app).get_object(
+            app.config["S3_BUCKET"], key, offset=offset, length=length
+        )
     except S3Error as exc:
         if exc.code == "NoSuchKey":
             raise  # a version without its object is a bug, not an outage

@@ -49,6 +49,9 @@ class Matter(db.Model):
     visible: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     attachments_visible_by_default: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     version: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    # The firm's own setting (not from sharing): may clients download, or only preview, the
+    # documents that have no setting of their own.
+    download_allowed_by_default: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
@@ -80,7 +83,10 @@ class Folder(db.Model):
 
 class Document(db.Model):
     __tablename__ = "documents"
-    __table_args__ = (sa.Index("ix_documents_matter_folder", "matter_id", "folder_id"),)
+    __table_args__ = (
+        sa.Index("ix_documents_matter_folder", "matter_id", "folder_id"),
+        sa.Index("ix_documents_matter_name", "matter_id", "name", "id"),
+    )
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
     matter_id: Mapped[str] = mapped_column(sa.String(36))
@@ -90,7 +96,12 @@ class Document(db.Model):
     name: Mapped[str] = mapped_column(sa.String(255))
     # True or False: shown or hidden in the portal; None: as its folder (or the matter's default).
     portal_visible: Mapped[bool | None] = mapped_column(sa.Boolean)
-    download_allowed: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    # True or False: clients may download it, or only preview it; None: the matter's default.
+    download_allowed: Mapped[bool | None] = mapped_column(sa.Boolean)
+    # Uploaded through the portal by a client contact (created_by is that contact).
+    from_client: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    # A client's updated version of this (shared) document; the original stays untouched.
+    replaces_id: Mapped[str | None] = mapped_column(sa.String(36))
     # Not a foreign key: documents and versions would reference each other.
     current_version_id: Mapped[str | None] = mapped_column(sa.String(36))
     created_by: Mapped[str] = mapped_column(sa.String(36))
@@ -112,3 +123,46 @@ class Version(db.Model):
     uploaded_by: Mapped[str] = mapped_column(sa.String(36))
     uploaded_by_kind: Mapped[str] = mapped_column(sa.String(20))  # "staff" or "portal"
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    number: Mapped[int] = mapped_column(sa.Integer, default=1)  # 1, 2, ... per document
+    # Text of a PDF or plain-text file, extracted once when the version is added (search).
+    text: Mapped[str | None] = mapped_column(sa.Text, deferred=True)
+
+
+class DocumentShare(db.Model):
+    """A document shared with one client contact (on top of what the whole audience sees)."""
+
+    __tablename__ = "document_shares"
+    __table_args__ = (
+        sa.Index("ix_document_shares_matter_user", "matter_id", "user_id", "document_id"),
+    )
+
+    document_id: Mapped[str] = mapped_column(
+        sa.String(36), sa.ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    matter_id: Mapped[str] = mapped_column(sa.String(36))
+    shared_by: Mapped[str] = mapped_column(sa.String(36))
+    shared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AccessRecord(db.Model):
+    """One preview or download through the portal: who, when, which version, from where."""
+
+    __tablename__ = "access_records"
+    __table_args__ = (
+        sa.Index("ix_access_records_document_at", "document_id", "at"),
+        sa.Index("ix_access_records_user_at", "user_id", "at"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    document_id: Mapped[str] = mapped_column(
+        sa.String(36), sa.ForeignKey("documents.id", ondelete="CASCADE")
+    )
+    version_id: Mapped[str] = mapped_column(sa.String(36))
+    matter_id: Mapped[str] = mapped_column(sa.String(36))
+    company_id: Mapped[str] = mapped_column(sa.String(36), index=True)
+    user_id: Mapped[str] = mapped_column(sa.String(36))
+    user_email: Mapped[str] = mapped_column(sa.String(320), default="")
+    action: Mapped[str] = mapped_column(sa.String(10))  # "preview" or "download"
+    address: Mapped[str] = mapped_column(sa.String(64), default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import logging
+
 import sqlalchemy as sa
 from flask import Flask
 
 from services.common import storage
 from services.common.auth import Caller
-from services.common.models import is_id
+from services.common.models import is_id, new_id
 from services.common.outbox import add_event
 from services.common.pagination import paginate
 from services.common.problems import ProblemError, field_error
 
-from . import read_through
-from .events import version_added
-from .models import Document, Folder, Matter, Version, db
-from .uploads import UploadForm, clean_name
-from .visibility import matter_folders, shown
+from . import read_through, renditions, shares
+from .events import uploaded_by_client, version_added
+from .file_types import type_check
+from .models import Document, DocumentShare, Folder, Matter, Version, db
+from .search import matching
+from .uploads import UploadForm, checked_name
+from .visibility import matter_folders, may_download, portal_matter, shown, visible_document
+
+log = logging.getLogger(__name__)
 
 UPLOAD_FIELDS = ("folder_id", "name")
 
@@ -101,6 +107,13 @@ def create_folder(matter_id: str, body: dict) -> Folder:
     return folder
 
 
+def update_matter_settings(matter_id: str, body: dict) -> Matter:
+    matter = known_matter(matter_id)
+    matter.download_allowed_by_default = body["download_allowed_by_default"]
+    db.session.commit()
+    return matter
+
+
 def update_folder(matter_id: str, folder_id: str, body: dict) -> Folder:
     folder = folder_of(matter_id, folder_id)
     if "name" in body:
@@ -126,6 +139,7 @@ def _view(document: Document, matter: Matter | None, folders: dict, version: Ver
     return {
         **{c.key: getattr(document, c.key) for c in Document.__table__.columns},
         "visible_in_portal": visible,
+        "may_download": matter is not None and may_download(document, matter),
         "current_version": version,
     }
 
@@ -140,32 +154,70 @@ def document_view(document: Document) -> dict:
     )
 
 
-def list_documents(matter_id: str, folder_id: str | None, page: int, size: int) -> dict:
-    matter = known_matter(matter_id)
-    query = sa.select(Document).where(Document.matter_id == matter_id)
-    if folder_id is not None:
-        query = query.where(Document.folder_id == folder_of(matter_id, folder_id).id)
-    listed = paginate(db.session, query.order_by(Document.name, Document.id), page, size)
-    documents = listed["items"]
+def _views(matter: Matter, documents: list[Document]) -> list[dict]:
     version_ids = [d.current_version_id for d in documents if d.current_version_id]
     versions = {
         v.id: v for v in db.session.scalars(sa.select(Version).where(Version.id.in_(version_ids)))
     }
-    folders = matter_folders(matter_id)
-    items = [_view(d, matter, folders, versions.get(d.current_version_id)) for d in documents]
-    return {**listed, "items": items}
+    folders = matter_folders(matter.matter_id)
+    return [_view(d, matter, folders, versions.get(d.current_version_id)) for d in documents]
+
+
+def list_documents(matter_id: str, query_args: dict) -> dict:
+    """The matter's documents by name (in `folder_id`, matching `q`); with `shared_with`, also
+    the page of those shared with every one of these contacts."""
+    matter = known_matter(matter_id)
+    page, size = query_args["page"], query_args["page_size"]
+    query = sa.select(Document).where(Document.matter_id == matter_id)
+    if query_args.get("folder_id") is not None:
+        query = query.where(Document.folder_id == folder_of(matter_id, query_args["folder_id"]).id)
+    query = matching(query, query_args.get("q", "")).order_by(Document.name, Document.id)
+    listed = paginate(db.session, query, page, size)
+    answer = {**listed, "items": _views(matter, listed["items"])}
+    contacts = query_args.get("shared_with")
+    if contacts:
+        # The common ids in the listing's order, in one pass over the shares (a few thousand
+        # short rows): the total and the page both come from it.
+        common = shares.common_to(matter_id, contacts).subquery()
+        ordered = query.join(common, common.c.document_id == Document.id).with_only_columns(
+            Document.id, maintain_column_froms=True
+        )
+        ids = db.session.scalars(ordered).all()
+        wanted = ids[(page - 1) * size : page * size]
+        found = {
+            d.id: d for d in db.session.scalars(sa.select(Document).where(Document.id.in_(wanted)))
+        }
+        items = _views(matter, [found[i] for i in wanted if i in found])
+        answer["shared"] = {"items": items, "total": len(ids)}
+    return answer
 
 
 def _store(app: Flask, form: UploadForm) -> storage.StoredObject:
     # The upload may take minutes: give the database connection back while the bytes flow.
     db.session.rollback()
-    return storage.put_stream(app, form, app.config["MAX_UPLOAD_BYTES"])
+    check = type_check(app.config["ALLOWED_TYPES"])
+    return storage.put_stream(app, form, app.config["MAX_UPLOAD_BYTES"], check)
 
 
-def _add_version(document: Document, stored: storage.StoredObject, caller: Caller) -> Version:
-    if stored.size == 0:
-        raise field_error("file", "The file is empty; choose a file that has content.")
+def _searchable_text(app: Flask, version: Version) -> str | None:
+    """Extracted once, as the version is added; a file whose text cannot be read is still
+    stored (it is only not found by its content)."""
+    try:
+        return renditions.extract_text(app, version)
+    except Exception:
+        log.exception("text of version %s could not be extracted", version.id)
+        return None
+
+
+def _add_version(
+    app: Flask, document: Document, stored: storage.StoredObject, caller: Caller
+) -> Version:
+    latest = db.session.scalar(
+        sa.select(sa.func.max(Version.number)).where(Version.document_id == document.id)
+    )
     version = Version(
+        id=new_id(),
+        number=(latest or 0) + 1,
         document_id=document.id,
         object_key=stored.key,
         size=stored.size,
@@ -174,11 +226,19 @@ def _add_version(document: Document, stored: storage.StoredObject, caller: Calle
         uploaded_by=caller.user_id,
         uploaded_by_kind=caller.kind,
     )
+    version.text = _searchable_text(app, version)
     db.session.add(version)
     db.session.flush()
     document.current_version_id = version.id
     add_event(version_added(document, version))
     return version
+
+
+def _upload_name(fields: dict[str, str], form: UploadForm) -> str:
+    """The `name` field if sent, else the file part's own name (a 422 names which is wrong)."""
+    if "name" in fields:
+        return checked_name(fields["name"], "name")
+    return checked_name(form.filename, "file")
 
 
 def upload_document(app: Flask, matter_id: str, form: UploadForm, caller: Caller) -> Document:
@@ -190,13 +250,7 @@ def upload_document(app: Flask, matter_id: str, form: UploadForm, caller: Caller
     folder_id = fields.get("folder_id") or None
     if folder_id is not None:
         folder_in(matter_id, folder_id)
-    name = (
-        clean_name(fields["name"])
-        if "name" in fields
-        else clean_name(form.filename, from_path=True)
-    )
-    if not name:
-        raise field_error("name", "Give the file a name with at least one visible character.")
+    name = _upload_name(fields, form)
     stored = _store(app, form)
     with storage.deleted_on_error(app, stored.key):
         form.finish()
@@ -207,7 +261,7 @@ def upload_document(app: Flask, matter_id: str, form: UploadForm, caller: Caller
         )
         db.session.add(document)
         db.session.flush()
-        _add_version(document, stored, caller)
+        _add_version(app, document, stored, caller)
         db.session.commit()
     return document
 
@@ -220,6 +274,72 @@ def upload_version(app: Flask, document_id: str, form: UploadForm, caller: Calle
     stored = _store(app, form)
     with storage.deleted_on_error(app, stored.key):
         form.finish()
-        version = _add_version(document_of(document_id), stored, caller)
+        version = _add_version(app, document_of(document_id), stored, caller)
         db.session.commit()
     return version
+
+
+CLIENT_UPLOAD_FIELDS = ("replaces", "name")
+
+
+def _replaced(matter: Matter, document_id: str | None, user_id: str) -> Document | None:
+    """The shared document a client's upload updates; one they cannot see is refused."""
+    if not document_id:
+        return None
+    found = visible_document(document_id, user_id)
+    if found is None or found[2].matter_id != matter.matter_id:
+        raise field_error(
+            "replaces",
+            f"You cannot see a document '{document_id[:64]}' in this matter; choose one of "
+            "the documents shared with you, or leave 'replaces' out.",
+        )
+    return found[0]
+
+
+def client_upload(app: Flask, matter_id: str, form: UploadForm, caller: Caller) -> Document:
+    """A client contact's upload to a matter they can see: a new document marked as theirs,
+    shared with them, optionally an updated version of (a new document linked to) a shared
+    one, which stays untouched."""
+    matter = portal_matter(matter_id, caller.user_id)
+    if matter is None:
+        raise ProblemError(
+            404, f"No matter has the id '{matter_id[:64]}'.", code="MATTER_NOT_FOUND"
+        )
+    fields = form.fields()
+    for unknown in sorted(set(fields) - set(CLIENT_UPLOAD_FIELDS)):
+        raise field_error(
+            unknown, f"Unknown field; send only {', '.join(CLIENT_UPLOAD_FIELDS)} and file."
+        )
+    replaced = _replaced(matter, fields.get("replaces"), caller.user_id)
+    name = _upload_name(fields, form)
+    replaced_id, folder_id = (replaced.id, replaced.folder_id) if replaced else (None, None)
+    stored = _store(app, form)
+    with storage.deleted_on_error(app, stored.key):
+        form.finish()
+        if portal_matter(matter_id, caller.user_id) is None:  # lost access meanwhile
+            raise ProblemError(
+                404, f"No matter has the id '{matter_id[:64]}'.", code="MATTER_NOT_FOUND"
+            )
+        document = Document(
+            matter_id=matter_id,
+            folder_id=folder_id,
+            name=name,
+            created_by=caller.user_id,
+            from_client=True,
+            replaces_id=replaced_id,
+        )
+        db.session.add(document)
+        db.session.flush()
+        version = _add_version(app, document, stored, caller)
+        db.session.add(
+            DocumentShare(
+                document_id=document.id,
+                user_id=caller.user_id,
+                matter_id=matter_id,
+                shared_by=caller.user_id,
+            )
+        )
+        replaced = db.session.get(Document, replaced_id) if replaced_id else None
+        add_event(uploaded_by_client(document, version, caller.email, replaced))
+        db.session.commit()
+    return document

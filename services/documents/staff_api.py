@@ -10,8 +10,8 @@ from flask_smorest import Blueprint
 from services.common.auth import current_caller, staff_required
 from services.common.pagination import PageQuerySchema, paginate
 
-from . import schemas, service
-from .models import Folder, Version, db
+from . import access, schemas, service, shares
+from .models import AccessRecord, Folder, Matter, Version, db
 from .transfer import file_response, upload_doc, upload_form
 
 blp = Blueprint(
@@ -32,10 +32,10 @@ class MatterDocuments(MethodView):
     @blp.response(200, schemas.DocumentPageSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, query: dict, matter_id: str) -> dict:
-        """The matter's documents by name (only those directly in `folder_id` if given)."""
-        return service.list_documents(
-            matter_id, query.get("folder_id"), query["page"], query["page_size"]
-        )
+        """The matter's documents by name: only those directly in `folder_id` if given, only
+        those whose name, folder or text matches `q`. With `shared_with` (contact ids, comma
+        separated), `shared` holds the same page of those shared with ALL of these contacts."""
+        return service.list_documents(matter_id, query)
 
     @blp.doc(**upload_doc(folder_id="Optional, before the file", name="Optional, before the file"))
     @blp.response(201, schemas.DocumentSchema)
@@ -51,6 +51,42 @@ class MatterDocuments(MethodView):
         form = upload_form(app)
         document = service.upload_document(app, matter_id, form, current_caller())
         return service.document_view(document)
+
+
+@blp.route("/matters/<matter_id>/document-shares")
+class MatterDocumentShares(MethodView):
+    decorators = [staff_required()]
+
+    @blp.arguments(schemas.ShareSelectionSchema)
+    @blp.response(200, schemas.ShareSavedSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+    def put(self, body: dict, matter_id: str) -> dict:
+        """Save a selection: exactly `documents` are shared with ALL of `contacts`.
+
+        Documents these contacts had in common and that are not listed stop being shared with
+        them; documents shared with only some of them stay as they are. Each contact is
+        e-mailed once, listing what is newly shared with them. Saving it again changes nothing.
+        """
+        matter = service.known_matter(matter_id)
+        return shares.save(matter, body, current_caller())
+
+
+@blp.route("/matters/<matter_id>/documents/settings")
+class MatterDocumentSettings(MethodView):
+    decorators = [staff_required()]
+
+    @blp.response(200, schemas.MatterSettingsSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, matter_id: str) -> Matter:
+        return service.known_matter(matter_id)
+
+    @blp.arguments(schemas.MatterSettingsSchema)
+    @blp.response(200, schemas.MatterSettingsSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def put(self, body: dict, matter_id: str) -> Matter:
+        """Whether clients may download, or only preview, the documents with no own setting."""
+        return service.update_matter_settings(matter_id, body)
 
 
 @blp.route("/matters/<matter_id>/folders")
@@ -152,3 +188,36 @@ class DocumentDownload(MethodView):
         return file_response(
             current_app._get_current_object(), version, document.name, inline=False
         )
+
+
+@blp.route("/documents/<document_id>/access")
+class DocumentAccess(MethodView):
+    decorators = [staff_required()]
+
+    @blp.arguments(schemas.AccessQuerySchema, location="query")
+    @blp.response(200, schemas.AccessPageSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, query: dict, document_id: str) -> dict:
+        """Who previewed or downloaded this document in the portal, newest first."""
+        document = service.document_of(document_id)
+        where = [AccessRecord.document_id == document.id]
+        if query.get("user_id"):
+            where.append(AccessRecord.user_id == query["user_id"])
+        return access.records(where, query["page"], query["page_size"])
+
+
+@blp.route("/matters/<matter_id>/documents/access")
+class MatterAccess(MethodView):
+    decorators = [staff_required()]
+
+    @blp.arguments(schemas.AccessQuerySchema, location="query")
+    @blp.response(200, schemas.AccessPageSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, query: dict, matter_id: str) -> dict:
+        """Every portal preview and download of the matter's documents (`user_id`: one
+        contact's), newest first."""
+        service.known_matter(matter_id)
+        where = [AccessRecord.matter_id == matter_id]
+        if query.get("user_id"):
+            where.append(AccessRecord.user_id == query["user_id"])
+        return access.records(where, query["page"], query["page_size"])

@@ -50,11 +50,36 @@ def content_disposition(kind: str, name: str) -> str:
     return f"{kind}; filename=\"{fallback or 'document'}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
+def _requested_span(size: int) -> tuple[int, int] | None:
+    """The one byte range asked for (start, stop), None for the whole file; several ranges
+    are answered with the whole file (RFC 9110 lets a server ignore Range)."""
+    asked = request.range
+    if asked is None or len(asked.ranges) != 1:
+        return None
+    span = asked.range_for_length(size) if asked.units == "bytes" else None
+    if span is None:
+        raise ProblemError(
+            416,
+            f"The range asked for is outside the file, which has {size} bytes.",
+            code="RANGE_NOT_SATISFIABLE",
+            headers={"Content-Range": f"bytes */{size}"},
+        )
+    return span
+
+
 def file_response(app: Flask, version: Version, name: str, *, inline: bool) -> Response:
-    """The version's bytes streamed from the store, typed as sniffed at upload."""
-    body = storage.open_stream(app, version.object_key)
+    """The version's bytes streamed from the store, typed as sniffed at upload; a download
+    answers one byte range (206) when asked, so that a broken download can resume."""
+    span = None if inline else _requested_span(version.size)
+    start, stop = span or (0, version.size)
+    body = storage.open_stream(app, version.object_key, offset=start, length=stop - start)
     response = Response(body, content_type=version.content_type, direct_passthrough=True)
-    response.content_length = version.size
+    response.content_length = stop - start
+    if span is not None:
+        response.status_code = 206
+        response.headers["Content-Range"] = f"bytes {start}-{stop - 1}/{version.size}"
+    if not inline:
+        response.headers["Accept-Ranges"] = "bytes"
     response.headers["Content-Disposition"] = content_disposition(
         "inline" if inline else "attachment", name
     )
@@ -62,4 +87,16 @@ def file_response(app: Flask, version: Version, name: str, *, inline: bool) -> R
     response.headers["Cache-Control"] = "private, no-store"
     if inline:
         response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
+
+
+def rendered_response(data: bytes, content_type: str, pages: int) -> Response:
+    """A page drawn on the server (never the original): not cached, sandboxed like previews."""
+    response = Response(data, content_type=content_type)
+    response.headers["X-Preview-Pages"] = str(pages)
+    response.headers["X-Preview-Mode"] = "rendered"
+    response.headers["Content-Disposition"] = "inline"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response

@@ -140,10 +140,28 @@ class UploadForm:
                 )
 
 
-def clean_name(value: str, *, from_path: bool = False) -> str:
-    """A display file name: no directories, control characters or surrounding blanks."""
-    if from_path:  # some browsers send the client's full path
-        value = value.replace("\\", "/").rsplit("/", 1)[-1]
+MAX_NAME = 255
+
+
+def checked_name(value: str, field: str) -> str:
+    """A file name as given, refused (422 on `field`) rather than silently changed when it
+    holds a folder, a control or direction character, or is too long."""
+    name = unicodedata.normalize("NFC", value).strip()
+    if "/" in name or "\\" in name:
+        raise field_error(field, "Give the file's name without any folder: no '/' or '\\'.")
+    if any(unicodedata.category(c)[0] == "C" for c in name):
+        raise field_error(
+            field, "The name holds invisible control characters; type the name again."
+        )
+    if len(name) > MAX_NAME:
+        raise field_error(field, f"Keep the name under {MAX_NAME + 1} characters.")
+    if not name:
+        raise field_error(field, "Give the file a name with at least one visible character.")
+    return name
+
+
+def clean_name(value: str) -> str:
+    """A display folder name: no slashes, control characters or surrounding blanks."""
     value = unicodedata.normalize("NFC", value).replace("/", "_").replace("\\", "_")
     value = "".join(c for c in value if unicodedata.category(c)[0] != "C")
     value = " ".join(value.split())

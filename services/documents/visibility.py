@@ -1,8 +1,9 @@
 """Who sees what in the portal: the audience replica, and a document's effective visibility.
 
 A document is shown to a portal user when its matter is visible, the user is in the matter's
-audience, and the nearest setting says so: the document's own, else the nearest folder up the
-chain that has one, else the matter's attachments-visible-by-default.
+audience, and either it is shared with that user (per-contact sharing, or their own upload) or
+the nearest setting shows it to the whole audience: the document's own, else the nearest folder
+up the chain that has one, else the matter's attachments-visible-by-default.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import sqlalchemy as sa
 
 from services.common.models import is_id
 
-from .models import AudienceMember, Document, Folder, Matter, Version, db
+from .models import AudienceMember, Document, DocumentShare, Folder, Matter, Version, db
+from .search import matching
 
 
 def portal_matter(matter_id: str, user_id: str) -> Matter | None:
@@ -70,29 +72,54 @@ def folder_path(folder_id: str | None, folders: Mapping[str, Folder]) -> list[st
     return names[::-1]
 
 
-def visible_documents(matter: Matter) -> list[tuple[Document, Version, list[str]]]:
-    """What the matter's audience sees: documents with their current version and folder path,
-    by path then name."""
+def shared_with(matter_id: str, user_id: str) -> set[str]:
+    """Ids of the matter's documents shared with this contact."""
+    return set(
+        db.session.scalars(
+            sa.select(DocumentShare.document_id).where(
+                DocumentShare.matter_id == matter_id, DocumentShare.user_id == user_id
+            )
+        )
+    )
+
+
+def may_download(document: Document, matter: Matter) -> bool:
+    """The document's own setting, else the matter's default (preview only unless changed)."""
+    if document.download_allowed is not None:
+        return document.download_allowed
+    return matter.download_allowed_by_default
+
+
+def visible_documents(
+    matter: Matter, user_id: str, term: str = ""
+) -> list[tuple[Document, Version, list[str]]]:
+    """What `user_id` sees of the matter: documents with their current version and folder
+    path, by path then name; only those matching `term` when one is given."""
     folders = matter_folders(matter.matter_id)
-    rows = db.session.execute(
+    query = (
         sa.select(Document, Version)
         .join(Version, Version.id == Document.current_version_id)
         .where(Document.matter_id == matter.matter_id)
-    ).all()
+    )
+    rows = db.session.execute(matching(query, term)).all()
+    shared = shared_with(matter.matter_id, user_id)
     found = [
         (document, version, folder_path(document.folder_id, folders))
         for document, version in rows
-        if shown(document, matter, folders)
+        if document.id in shared or shown(document, matter, folders)
     ]
     return sorted(found, key=lambda r: ([n.lower() for n in r[2]], r[0].name.lower(), r[0].id))
 
 
-def visible_document(document_id: str, user_id: str) -> tuple[Document, Version] | None:
-    """The document and its current version if `user_id` may see it in the portal."""
+def visible_document(document_id: str, user_id: str) -> tuple[Document, Version, Matter] | None:
+    """The document, its current version and matter if `user_id` may see it in the portal."""
     document = db.session.get(Document, document_id) if is_id(document_id) else None
     if document is None or document.current_version_id is None:
         return None
     matter = portal_matter(document.matter_id, user_id)
-    if matter is None or not shown(document, matter, matter_folders(matter.matter_id)):
+    if matter is None:
         return None
-    return document, db.session.get(Version, document.current_version_id)
+    is_shared = db.session.get(DocumentShare, (document.id, user_id)) is not None
+    if not is_shared and not shown(document, matter, matter_folders(matter.matter_id)):
+        return None
+    return document, db.session.get(Version, document.current_version_id), matter

@@ -7,11 +7,14 @@ and add one entry to NOTIFICATIONS whose function turns the event's data into ad
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import marshmallow as ma
 from flask import current_app
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -434,6 +437,71 @@ def intervention_status_addressees(data: dict) -> list[Addressee]:
     return [Addressee(email, name, context, item["locale"])]
 
 
+class _DocumentName(_Loose):
+    id = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+
+
+class DocumentsSharedSchema(_Loose):
+    """What the e-mail needs from `documents.shared` (one contact, one save)."""
+
+    user_id = ma.fields.String(required=True)
+    documents = ma.fields.List(ma.fields.Nested(_DocumentName), required=True)
+    portal_url = _portal_url()
+
+
+_documents_shared = DocumentsSharedSchema()
+
+
+def documents_shared_addressees(data: dict) -> list[Addressee]:
+    """The contact as the recipients replica knows them (documents knows only their id)."""
+    from .models import Recipient, db  # the replica is filled from identity's events
+
+    event = _documents_shared.load(data)
+    recipient = db.session.get(Recipient, event["user_id"])
+    if recipient is None or not recipient.email or not event["documents"]:
+        # identity's user event has not reached the mailer: nobody to write to (yet).
+        log.warning("documents.shared for user %s: no address known, no e-mail", event["user_id"])
+        return []
+    context = {
+        "name": recipient.name or "",
+        "documents": [d["name"] for d in event["documents"]],
+        "portal_url": event["portal_url"],
+    }
+    return [Addressee(recipient.email, recipient.name or "", context, user_id=recipient.user_id)]
+
+
+class _ActivityDocument(_Loose):
+    name = ma.fields.String(required=True)
+
+
+class ClientActivitySchema(_Loose):
+    """What the e-mail needs from `sharing.client_activity`."""
+
+    matter = ma.fields.Nested(_Matter, required=True)
+    activity = ma.fields.String(required=True, validate=ma.validate.OneOf(["document_uploaded"]))
+    client = ma.fields.Nested(_Person, required=True)
+    document = ma.fields.Nested(_ActivityDocument, required=True)
+    replaces = ma.fields.Nested(_ActivityDocument, load_default=None, allow_none=True)
+    at = ma.fields.DateTime(required=True)
+    notify = ma.fields.List(ma.fields.Nested(_Person), load_default=list)
+
+
+_client_activity = ClientActivitySchema()
+
+
+def client_activity_addressees(data: dict) -> list[Addressee]:
+    event = _client_activity.load(data)
+    context = {
+        **_matter_context(event["matter"]),
+        **_actor(event["client"]),
+        "document": event["document"]["name"],
+        "replaces": event["replaces"]["name"] if event["replaces"] else "",
+        "at": event["at"],
+    }
+    return [_to(person, context) for person in event["notify"]]
+
+
 NOTIFICATIONS: dict[str, Notification] = {
     "onboarding.resume_link.issued": Notification(
         "onboarding_resume", resume_link_addressees, secret_fields=("resume_url",)
@@ -462,4 +530,6 @@ NOTIFICATIONS: dict[str, Notification] = {
     ),
     "sharing.approval.decided": Notification("approval_decided", approval_decided_addressees),
     "sharing.signature.signed": Notification("signature_signed", signature_signed_addressees),
+    "documents.shared": Notification("documents_shared", documents_shared_addressees),
+    "sharing.client_activity": Notification("client_activity", client_activity_addressees),
 }

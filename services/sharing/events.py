@@ -125,3 +125,27 @@ def signature_signed(
         "notify": [person(staff) for staff in notify],
     }
     return Event("sharing.signature.signed", data, subject=matter.id)
+
+
+def client_activity(
+    matter: Matter,
+    company: Company,
+    activity: str,
+    client: dict,
+    document: dict,
+    replaces: dict | None,
+    at: str,
+    notify: Iterable[User],
+) -> Event:
+    """Something a client contact did on a matter, for the staff who follow it (`notify`):
+    `activity` is "document_uploaded"; `replaces` the shared document it updates, if any."""
+    data = {
+        "matter": matter_ref(matter, company),
+        "activity": activity,
+        "client": client,
+        "document": document,
+        "replaces": replaces,
+        "at": at,
+        "notify": [person(staff) for staff in notify],
+    }
+    return Event("sharing.client_activity", data, subject=matter.id)

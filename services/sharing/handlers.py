@@ -13,7 +13,7 @@ from marshmallow import fields
 from services.common.events import Event
 from services.common.replicas import is_newer
 
-from . import audience
+from . import audience, client_activity
 from .models import Company, Membership, User, db
 
 UNVERSIONED = 0  # events published before versions existed, and users only a membership named
@@ -143,4 +143,5 @@ HANDLERS = {
     "identity.user.created": [on_user],
     "identity.user.updated": [on_user],
     "identity.membership.changed": [on_membership],
+    "documents.document.uploaded_by_client": [client_activity.on_client_upload],
 }

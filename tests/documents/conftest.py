@@ -145,9 +145,22 @@ class Matter:
         outcome = handle_message(self.app, event.to_json().encode(), 0)
         assert outcome.action == "ack", outcome
 
-    def portal_headers(self, user_id: str, company_id: str | None = None) -> dict:
+    def allow_downloads(self, staff: dict) -> None:
+        """The firm lets clients download this matter's documents (default: preview only)."""
+        response = self.app.test_client().put(
+            f"/api/v1/matters/{self.id}/documents/settings",
+            json={"download_allowed_by_default": True},
+            headers=staff,
+        )
+        assert response.status_code == 200, response.json
+
+    def portal_headers(
+        self, user_id: str, company_id: str | None = None, email: str = "client@example.com"
+    ) -> dict:
         company = {"id": company_id or self.company_id, "role": "member"}
-        return self.minter.headers(kind="portal", role=None, sub=user_id, companies=[company])
+        return self.minter.headers(
+            kind="portal", role=None, sub=user_id, companies=[company], email=email
+        )
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from services.documents.models import Document, OutboxEvent, Version, db
 BOUNDARY = "----documents-test-7d1c2e"
 CONTENT_TYPE = f"multipart/form-data; boundary={BOUNDARY}"
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489")
+PDF_SIGNATURE = b"%PDF-1.7\n"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
@@ -45,8 +46,10 @@ def multipart(
 
 
 def random_chunks(size: int, chunk: int = 256 * 1024, seed: bytes = b"") -> Iterator[bytes]:
-    """`size` pseudo-random bytes, made as they are sent."""
+    """`size` pseudo-random bytes made as they are sent, behind a PDF signature: an allowed
+    type (bytes with no signature are refused)."""
     block = hashlib.sha256(seed or os.urandom(8)).digest() * (chunk // 32)
+    block = PDF_SIGNATURE + block[len(PDF_SIGNATURE) :]
     sent = 0
     while sent < size:
         n = min(chunk, size - sent)
@@ -144,3 +147,36 @@ def portal_names(client: FlaskClient, matter_id: str, headers: dict) -> set[str]
     response = client.get(f"/api/v1/portal/matters/{matter_id}/documents", headers=headers)
     assert response.status_code == 200, response.json
     return {d["name"] for d in response.json["items"]}
+
+
+def make_pdf(*pages: str) -> bytes:
+    """A real PDF (PDFium opens it): one page per text, in Helvetica."""
+    objects = ["<< /Type /Catalog /Pages 2 0 R >>", ""]
+    kids = []
+    for text in pages:
+        stream = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode("latin-1")
+        content = len(objects) + 1
+        objects.append(
+            f"<< /Length {len(stream)} >>\nstream\n{stream.decode('latin-1')}\nendstream"
+        )
+        kids.append(len(objects) + 1)
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {content} 0 R "
+            "/Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> "
+            ">> >> >>"
+        )
+    objects[1] = (
+        f"<< /Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] /Count {len(kids)} >>"
+    )
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n{body}\nendobj\n".encode("latin-1")
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
+    out += (
+        f"trailer << /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
+    return out

@@ -29,6 +29,7 @@ def announce_status(app: Flask, user_id: str, status: str, version: int) -> None
 
 def test_a_disabled_portal_user_can_no_longer_download(app, client, matter, staff, requester):
     matter.publish({requester: ["requester"]}, attachments=True)
+    matter.allow_downloads(staff)
     document = add_document(client, staff, matter.id)
     portal = matter.portal_headers(requester)  # issued before the account is disabled
     download = f"/api/v1/portal/documents/{document['id']}/download"

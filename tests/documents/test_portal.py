@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from .helpers import PDF, add_document, add_folder, portal_names
+from .helpers import PDF, add_document, add_folder, make_pdf, portal_names
 
 
 def test_a_folder_setting_covers_what_is_in_it_now_and_later(client, matter, staff, requester):
@@ -41,7 +41,12 @@ def test_a_folder_setting_covers_what_is_in_it_now_and_later(client, matter, sta
         "sha256",
         "created_at",
         "updated_at",
+        "version_number",
         "download_allowed",
+        "preview_available",
+        "from_client",
+        "uploaded_by_me",
+        "replaces_id",
     }
     assert item["content_type"] == "application/pdf"
     assert item["size"] == len(PDF)
@@ -136,7 +141,8 @@ def test_an_unpublished_matter_shows_nothing_even_to_its_audience(client, matter
 
 def test_download_can_be_switched_off_while_preview_stays(client, matter, staff, requester):
     matter.publish({requester: ["requester"]}, attachments=True)
-    document = add_document(client, staff, matter.id)
+    matter.allow_downloads(staff)
+    document = add_document(client, staff, matter.id, make_pdf("Terms"))
     response = client.patch(
         f"/api/v1/documents/{document['id']}", json={"download_allowed": False}, headers=staff
     )
@@ -148,7 +154,9 @@ def test_download_can_be_switched_off_while_preview_stays(client, matter, staff,
     assert download.json["code"] == "DOWNLOAD_NOT_ALLOWED"
     preview = client.get(f"/api/v1/portal/documents/{document['id']}/preview", headers=portal)
     assert preview.status_code == 200
-    assert preview.data == PDF
+    assert preview.headers["X-Preview-Mode"] == "rendered"  # drawn, not the PDF's bytes
+    assert preview.headers["Content-Type"] == "image/png"
+    assert PDF not in preview.data
     listed = client.get(f"/api/v1/portal/matters/{matter.id}/documents", headers=portal).json
     assert listed["items"][0]["download_allowed"] is False
 

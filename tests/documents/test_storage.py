@@ -23,7 +23,7 @@ def test_put_stream_takes_iterators_and_files_and_reads_back(app, bucket):
 
     assert from_iterator.size == len(data)
     assert from_iterator.sha256 == hashlib.sha256(data).hexdigest()
-    assert from_iterator.content_type == "application/octet-stream"
+    assert from_iterator.content_type == "application/pdf"
     assert from_file.content_type == "image/png"
     assert {from_iterator.key, from_file.key} <= bucket.objects()
     assert b"".join(storage.open_stream(app, from_iterator.key)) == data

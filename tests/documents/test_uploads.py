@@ -10,6 +10,7 @@ import requests
 
 from services.common.testing import free_port
 from services.documents import create_app, service
+from services.documents.config import DocumentsConfig
 from services.documents.models import db
 
 from .helpers import (
@@ -32,6 +33,7 @@ def test_a_streamed_upload_downloads_identical_for_staff_and_portal(
     app, client, served, matter, staff, requester, bucket
 ):
     matter.publish({requester: ["requester"]})
+    matter.allow_downloads(staff)
     folder = add_folder(client, staff, matter.id, "Signed", portal_visible=True)
     size = 7 * MIB + 12345  # two parts of 5 MiB
     expected = hashlib.sha256(b"".join(random_chunks(size, seed=b"contract"))).hexdigest()
@@ -56,7 +58,7 @@ def test_a_streamed_upload_downloads_identical_for_staff_and_portal(
     assert document["folder_id"] == folder["id"]
     assert document["visible_in_portal"] is True
     assert (version["size"], version["sha256"]) == (size, expected)
-    assert version["content_type"] == "application/octet-stream"
+    assert version["content_type"] == "application/pdf"
     assert version["uploaded_by"]["kind"] == "staff"
 
     for url, headers in (
@@ -84,13 +86,14 @@ def test_a_streamed_upload_downloads_identical_for_staff_and_portal(
         "name": "Contrat signé.pdf",
         "size": size,
         "sha256": expected,
-        "content_type": "application/octet-stream",
+        "content_type": "application/pdf",
         "uploaded_by": version["uploaded_by"],
     }
 
 
 def test_the_stored_type_is_sniffed_from_the_bytes_not_the_name(client, matter, staff, requester):
     matter.publish({requester: ["requester"]}, attachments=True)
+    matter.allow_downloads(staff)
     body = multipart([], PNG + b"\0" * 100, "invoice.pdf", file_type="application/pdf")
     document = upload(client, staff, matter.id, body).json
 
@@ -232,10 +235,28 @@ def test_an_unknown_matter_is_a_404_saying_so(client, staff):
     assert "No matter has the id" in response.json["detail"]
 
 
-def test_file_names_are_cleaned_of_paths_and_control_characters(client, matter, staff):
+@pytest.mark.parametrize(
+    "field, name, says",
+    [
+        ("file", "../../home/me/devis.pdf", "without any folder"),
+        ("name", "C:\\Users\\me\\devis.pdf", "without any folder"),
+        ("file", "devis\u202egpj.exe", "control characters"),
+        ("name", "line\tbreak.pdf", "control characters"),
+        ("name", "a" * 2000 + ".pdf", "under 256 characters"),
+        ("name", "   ", "visible character"),
+    ],
+)
+def test_bad_file_names_are_a_422_and_leave_nothing(
+    app, client, matter, staff, bucket, field, name, says
+):
     matter.publish({})
-    body = multipart([], PDF, "../../home/me/devis\u202egpj.exe")
-    assert upload(client, staff, matter.id, body).json["name"] == "devisgpj.exe"
+    before = bucket.objects()
+    fields = [("name", name)] if field == "name" else []
+    response = upload(client, staff, matter.id, multipart(fields, PDF, name))
+    assert response.status_code == 422, response.json
+    assert says in response.json["errors"][field][0]
+    assert bucket.objects() == before
+    assert rows(app, matter.id)["documents"] == []
 
 
 def test_readiness_includes_the_store(client):
@@ -255,3 +276,76 @@ def test_a_store_down_at_startup_is_reported_by_readiness(app):
         db.engine.dispose()
     assert response.status_code == 503
     assert list(response.json["errors"]) == ["storage"]
+
+
+ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 8 + b"\x02\x00\x3e\x00" + b"\x00" * 200
+
+
+def test_a_program_renamed_invoice_pdf_is_a_415_naming_the_allowed_types(
+    app, client, matter, staff, bucket
+):
+    matter.publish({})
+    before = bucket.objects()
+    body = multipart([], ELF + b"\x00" * 50_000, "invoice.pdf", file_type="application/pdf")
+
+    response = upload(client, staff, matter.id, body)
+
+    assert response.status_code == 415, response.json
+    assert response.json["code"] == "FILE_TYPE_NOT_ALLOWED"
+    for allowed in ("PDF", "images", "Office documents", "plain text", "CSV", "ZIP"):
+        assert allowed in response.json["detail"]
+    assert bucket.objects() == before
+    assert bucket.pending_uploads() == set()
+    assert rows(app, matter.id) == {"documents": [], "versions": [], "events": []}
+
+
+def test_the_allow_list_is_configurable(app, client, matter, staff):
+    matter.publish({})
+    app.config["ALLOWED_TYPES"] = ("pdf",)
+    try:
+        refused = upload(client, staff, matter.id, multipart([], PNG, "photo.png"))
+        accepted = upload(client, staff, matter.id, multipart([], PDF, "brief.pdf"))
+    finally:
+        app.config["ALLOWED_TYPES"] = DocumentsConfig().ALLOWED_TYPES
+    assert refused.status_code == 415
+    assert "Allowed: PDF." in refused.json["detail"]
+    assert accepted.status_code == 201
+
+
+def test_a_new_version_of_a_refused_type_is_refused_too(app, client, matter, staff, bucket):
+    matter.publish({})
+    document = upload(client, staff, matter.id, multipart([], PDF, "brief.pdf")).json
+    before = bucket.objects()
+    response = client.post(
+        f"/api/v1/documents/{document['id']}/versions",
+        data=b"".join(multipart([], ELF, "brief.pdf")),
+        headers={**staff, "Content-Type": CONTENT_TYPE},
+    )
+    assert response.status_code == 415
+    assert bucket.objects() == before
+    assert len(rows(app, matter.id)["versions"]) == 1
+
+
+def test_store_down_uploads_are_503_and_listings_still_work(app, client, matter, staff, bucket):
+    matter.publish({})
+    add_document = upload(client, staff, matter.id, multipart([], PDF, "kept.pdf"))
+    assert add_document.status_code == 201
+    down = create_app(
+        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+        AMQP_URL=app.config["AMQP_URL"],
+        S3_ENDPOINT=f"127.0.0.1:{free_port()}",
+        TESTING=True,
+    )
+    down.extensions["portal"].verifier = app.extensions["portal"].verifier
+    try:
+        response = upload(down.test_client(), staff, matter.id, multipart([], PDF, "new.pdf"))
+        listing = down.test_client().get(f"/api/v1/matters/{matter.id}/documents", headers=staff)
+    finally:
+        with down.app_context():
+            db.engine.dispose()
+
+    assert response.status_code == 503, response.json
+    assert response.json["code"] == "STORAGE_UNAVAILABLE"
+    assert listing.status_code == 200
+    assert [d["name"] for d in listing.json["items"]] == ["kept.pdf"]
+    assert len(rows(app, matter.id)["documents"]) == 1  # no half-made document

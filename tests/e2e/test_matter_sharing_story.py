@@ -79,6 +79,11 @@ def test_contract_shared_approved_signed_and_access_follows_the_company(suite, s
         message="documents to accept an upload for the new matter",
     )
     document_id = attachment["id"]
+    # Clients may only preview unless the firm allows downloads (here for the whole matter).
+    settings = staff.put(
+        f"/api/v1/matters/{mid}/documents/settings", json={"download_allowed_by_default": True}
+    )
+    assert settings.status_code == 200, settings.text
 
     refused = staff.put(
         f"/api/v1/matters/{mid}/portal",
@@ -271,6 +276,7 @@ def test_upload_over_the_limit_through_the_gateway_leaves_nothing_behind(suite, 
         yield (
             boundary + b'\r\nContent-Disposition: form-data; name="file"; filename="b.bin"\r\n\r\n'
         )
+        yield b"%PDF-1.7\n"  # an allowed type: the limit, not the type, stops it
         for _ in range(9):
             yield os.urandom(2**20)
         yield b"\r\n" + boundary + b"--\r\n"

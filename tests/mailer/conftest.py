@@ -204,6 +204,14 @@ def sharing_event(event_type: str, **data) -> Event:
             ],
             "notify": [person("jean@dupont.example", "Jean Dupont", "fr")],
         },
+        "sharing.client_activity": lambda: {
+            "activity": "document_uploaded",
+            "client": person("lena@example.com", "Lena Meier", "en"),
+            "document": {"id": "d3", "name": "Signed lease.pdf", "size": 1234},
+            "replaces": {"id": "d1", "name": "Lease.pdf"},
+            "at": "2026-12-02T09:30:00Z",
+            "notify": [person("jean@dupont.example", "Jean Dupont", "fr")],
+        },
     }[event_type]()
     return Event(
         type=event_type,

@@ -217,7 +217,9 @@ def _sample(event_type: str) -> dict:
     return sharing_event(event_type).data
 
 
-@pytest.mark.parametrize("event_type", sorted(NOTIFICATIONS))
+# documents.shared names its contact by id only: its addressee comes from the recipients
+# replica (a database), rendered in every language by test_documents_delivery.py.
+@pytest.mark.parametrize("event_type", sorted(set(NOTIFICATIONS) - {"documents.shared"}))
 @pytest.mark.parametrize("locale", LOCALES)
 @pytest.mark.parametrize("kind", ["contract", "case"])
 def test_every_email_renders_in_every_language_with_the_firm_and_no_leftovers(

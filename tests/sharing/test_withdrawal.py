@@ -49,7 +49,7 @@ def signed(world: World) -> dict:
     assert world.show(mid, rita, attachments=True).status_code == 200
     ids = {"signee": ask(world, mid, sam, "signee"), "approver": ask(world, mid, alice, "approver")}
     world.sync_documents()
-    contract = world.upload(mid, "contract.pdf", PDF + b"% contract\n")
+    contract = world.upload(mid, "contract.pdf", PDF + b"% contract\n", download_allowed=True)
     signature = world.http.post(
         f"/api/v1/portal/matters/{mid}/signature",
         json={"full_name": "Sam Signer"},

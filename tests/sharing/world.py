@@ -193,8 +193,10 @@ class World:
         content: bytes = PDF,
         portal_visible: bool | None = None,
         folder_id: str | None = None,
+        download_allowed: bool | None = None,
     ) -> dict:
-        """A document uploaded through documents' staff API, with its own portal setting."""
+        """A document uploaded through documents' staff API, with its own portal setting
+        (and download permission: by default clients may only preview)."""
         http = self.documents.test_client()
         fields = [("folder_id", folder_id)] if folder_id else []
         response = http.post(
@@ -204,10 +206,12 @@ class World:
         )
         assert response.status_code == 201, response.json
         document = response.json
-        if portal_visible is not None:
+        settings = {"portal_visible": portal_visible, "download_allowed": download_allowed}
+        settings = {k: v for k, v in settings.items() if v is not None}
+        if settings:
             response = http.patch(
                 f"/api/v1/documents/{document['id']}",
-                json={"portal_visible": portal_visible},
+                json=settings,
                 headers=self.as_staff(),
             )
             assert response.status_code == 200, response.json

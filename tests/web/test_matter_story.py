@@ -132,6 +132,9 @@ def the_firm_shares_a_contract(suite, smtp_server) -> dict:
         return staff_call(staff, "POST", path, 201, data=fields, files=files)
 
     upload("contract.pdf", CONTRACT)
+    # Clients may only preview unless the firm allows downloads: here for the whole matter.
+    settings = {"download_allowed_by_default": True}
+    staff_call(staff, "PUT", f"/api/v1/matters/{mid}/documents/settings", json=settings)
     folder = {"name": "Annexes"}
     annexes = staff_call(staff, "POST", f"/api/v1/matters/{mid}/folders", 201, json=folder)
     plan = upload("plan.png", PLAN, folder_id=annexes["id"])
