@@ -10,14 +10,14 @@ from pathlib import Path
 
 import marshmallow as ma
 import sqlalchemy as sa
-from flask import Flask, jsonify, request
+from flask import Flask, request
 from flask_smorest import Api, Blueprint
 from flask_sqlalchemy import SQLAlchemy
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from . import broker
 from .auth import TokenVerifier
-from .observability import configure_logging, install_request_tracking, metrics_response
+from .health import add_health_endpoints
+from .observability import configure_logging, install_request_tracking
 from .problems import PROBLEM_MIME, VALIDATION_DETAIL, ProblemError, field_error, problem
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,7 @@ class ServiceParts:
     handlers: dict[str, list[Callable]] = field(default_factory=dict)
     on_park: Callable | None = None
     verifier: TokenVerifier | None = None
+    # What serving a request needs (database, object store); never the broker (see health.py).
     readiness: dict[str, Callable[[], None]] = field(default_factory=dict)
 
 
@@ -120,7 +121,6 @@ def create_service_app(
     parts.db.init_app(app)
     _tune_sqlite(app, parts.db)
     parts.readiness.setdefault("database", lambda: _ping_database(parts.db))
-    parts.readiness.setdefault("broker", lambda: broker.ping(app.config["AMQP_URL"]))
 
     api = ProblemApi(app)
     install_request_tracking(app)
@@ -132,7 +132,7 @@ def create_service_app(
     from .admin import admin_blueprint
 
     app.register_blueprint(admin_blueprint)
-    _add_health(app, parts)
+    add_health_endpoints(app, parts.readiness)
     return app
 
 
@@ -204,28 +204,3 @@ def _tune_sqlite(app: Flask, db: SQLAlchemy) -> None:
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
-
-
-def _add_health(app: Flask, parts: ServiceParts) -> None:
-    @app.get("/healthz")
-    def healthz():
-        return jsonify(status="ok", service=app.config["SERVICE_NAME"])
-
-    @app.get("/readyz")
-    def readyz():
-        failures = {}
-        for name, check in parts.readiness.items():
-            try:
-                check()
-            except Exception as exc:  # noqa: BLE001 - any failure means not ready
-                failures[name] = f"{type(exc).__name__}: {exc}"[:300]
-        if failures:
-            return problem(
-                503,
-                "Not ready: " + ", ".join(sorted(failures)) + " unreachable.",
-                code="NOT_READY",
-                errors=failures,
-            )
-        return jsonify(status="ready", checks=sorted(parts.readiness))
-
-    app.add_url_rule("/metrics", "metrics", metrics_response)
