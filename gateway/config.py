@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from gateway.routes import SERVICES
-from services.common.config import env_bool, env_float, env_int, service_url
+from services.common.config import env_bool, env_float, env_int, env_str, service_url
+from services.common.network import LOOPBACK, Network, parse_networks
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,8 @@ class Settings:
     openapi_timeout: float = 2.0
     openapi_ttl: float = 30.0
     access_log: bool = True
+    # Peers whose X-Forwarded-* headers are believed (an ingress in front); loopback by default.
+    trusted_proxies: tuple[Network, ...] = parse_networks(LOOPBACK)
 
 
 def load_settings() -> Settings:
@@ -35,4 +38,5 @@ def load_settings() -> Settings:
         openapi_timeout=env_float("GATEWAY_OPENAPI_TIMEOUT", 2.0),
         openapi_ttl=env_float("GATEWAY_OPENAPI_TTL", 30.0),
         access_log=env_bool("GATEWAY_ACCESS_LOG", True),
+        trusted_proxies=parse_networks(env_str("TRUSTED_PROXIES", LOOPBACK)),
     )

@@ -16,7 +16,9 @@ from urllib3.exceptions import (
 from werkzeug.wsgi import get_input_stream
 
 from gateway.config import Settings
+from gateway.forwarding import forwarded_headers
 from gateway.upstream import BLOCKSIZE, pool_for
+from services.common.network import Network
 from services.common.problems import problem
 
 HOP_BY_HOP = frozenset(
@@ -50,7 +52,7 @@ def forward(
     per request than everything else the gateway does besides the upstream call itself.
     """
     pool, prefix = pool_for(settings.upstreams[service], settings)
-    headers = _request_headers(environ)
+    headers = _request_headers(environ, settings.trusted_proxies)
     body = None
     chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
     length = environ.get("CONTENT_LENGTH")
@@ -96,7 +98,7 @@ def forward(
     return _respond(upstream, method, start_response)
 
 
-def _request_headers(environ: dict) -> dict[str, str]:
+def _request_headers(environ: dict, trusted: tuple[Network, ...]) -> dict[str, str]:
     headers: dict[str, str] = {}
     connection_tokens = _tokens(environ.get("HTTP_CONNECTION", ""))
     for key, value in environ.items():
@@ -107,12 +109,7 @@ def _request_headers(environ: dict) -> dict[str, str]:
             headers[name] = value
     if "CONTENT_TYPE" in environ:
         headers["content-type"] = environ["CONTENT_TYPE"]
-    client = environ.get("REMOTE_ADDR", "")
-    previous = environ.get("HTTP_X_FORWARDED_FOR")
-    headers["x-forwarded-for"] = f"{previous}, {client}" if previous else client
-    headers["x-forwarded-proto"] = environ["wsgi.url_scheme"]
-    if "HTTP_HOST" in environ:
-        headers["x-forwarded-host"] = environ["HTTP_HOST"]
+    headers.update(forwarded_headers(environ, trusted))
     return headers
 
 

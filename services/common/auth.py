@@ -6,7 +6,6 @@ Every service verifies tokens itself; the gateway in front is not trusted to hav
 from __future__ import annotations
 
 import functools
-import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -94,24 +93,6 @@ def caller_from_claims(claims: dict) -> Caller:
         companies={c["id"]: c["role"] for c in claims.get("companies", [])},
         scope=claims.get("scope"),
     )
-
-
-def client_address() -> str:
-    """The caller's address (throttling, evidence of a signature). Each proxy appends the address
-    it received the request from to X-Forwarded-For, so only the last TRUSTED_PROXY_HOPS entries
-    are facts; the ones before are whatever the client sent (a forged first hop)."""
-    peer = request.remote_addr or "unknown"
-    candidate = peer
-    config = current_app.config
-    if config["TRUST_PROXY"] and config["TRUSTED_PROXY_HOPS"] > 0:
-        forwarded = request.headers.get("X-Forwarded-For", "").split(",")
-        chain = [hop.strip() for hop in forwarded if hop.strip()]
-        if chain:
-            candidate = chain[-min(config["TRUSTED_PROXY_HOPS"], len(chain))]
-    try:
-        return str(ipaddress.ip_address(candidate))
-    except ValueError:
-        return peer[:64]
 
 
 def _unauthorized(detail: str, code: str) -> ProblemError:

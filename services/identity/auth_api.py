@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from services.common.auth import client_address, current_caller
+from services.common.auth import current_caller
+from services.common.network import client_address
 
 from . import schemas, service
 from .tokens import TokenPair, keyring

@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # Short timeouts keep the timeout tests quick; connect is shorter than the slowest upload pause.
 READ_TIMEOUT = "1.0"
 CONNECT_TIMEOUT = "0.25"
+TRUSTED_PROXY = "127.0.0.1/32"
+UNTRUSTED_CLIENT = "127.0.0.2"
 
 
 @dataclass
@@ -88,6 +90,8 @@ def gateway(
         "GATEWAY_READ_TIMEOUT": READ_TIMEOUT,
         "GATEWAY_CONNECT_TIMEOUT": CONNECT_TIMEOUT,
         "PROMETHEUS_MULTIPROC_DIR": str(tmp / "prometheus"),
+        # The tests' own requests come from 127.0.0.1, a proxy in front; 127.0.0.2 is a client.
+        "TRUSTED_PROXIES": TRUSTED_PROXY,
     }
     command = [
         sys.executable, "-m", "gunicorn", "--no-control-socket", "--bind", f"127.0.0.1:{port}",
