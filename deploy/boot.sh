@@ -37,15 +37,16 @@ rm -rf "$PROMETHEUS_MULTIPROC_DIR"
 mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 
 if [ "$SERVICE" = gateway ]; then
-  set -- -k gthread --threads "${GUNICORN_THREADS:-8}" "gateway:create_app()"
-else
-  if [ "${MIGRATE_ON_BOOT:-true}" = true ]; then
-    python -m services.common.migrate "$SERVICE"
-  fi
-  set -- "services.$SERVICE:create_app()"
+  # gevent workers and their limits (gateway/gunicorn_conf.py); /metrics and the readiness
+  # detail only on the admin port, which no Service or ingress routes.
+  exec gunicorn -c python:gateway.gunicorn_conf --bind "0.0.0.0:$port" \
+    --bind "0.0.0.0:${GATEWAY_ADMIN_PORT:-9080}" "gateway:create_app()"
+fi
+if [ "${MIGRATE_ON_BOOT:-true}" = true ]; then
+  python -m services.common.migrate "$SERVICE"
 fi
 # --no-control-socket: gunicorn 27 instances sharing a host would otherwise fight over one socket.
 # gthread: keep-alive with the gateway, and a long upload holds a thread, not a whole process.
 exec gunicorn --no-control-socket --bind "0.0.0.0:$port" --workers "${WEB_CONCURRENCY:-2}" \
   --worker-class gthread --threads "${WEB_THREADS:-4}" \
-  --graceful-timeout "${GRACEFUL_TIMEOUT:-20}" "$@"
+  --graceful-timeout "${GRACEFUL_TIMEOUT:-20}" "services.$SERVICE:create_app()"

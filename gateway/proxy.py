@@ -15,6 +15,7 @@ from urllib3.exceptions import (
 )
 from werkzeug.wsgi import get_input_stream
 
+from gateway.client_body import ClientBodyTimeout, DeadlineReader, UploadSlots
 from gateway.config import Settings
 from gateway.forwarding import forwarded_headers
 from gateway.upstream import BLOCKSIZE, pool_for
@@ -38,31 +39,64 @@ HOP_BY_HOP = frozenset(
 )
 # Set by the gateway itself, never taken from the client or the service.
 _OWN_HEADERS = frozenset(("host", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"))
-_SKIP_RESPONSE = HOP_BY_HOP | {"x-request-id"}
+# The service's `Server` is dropped too: the gateway says nothing about what runs behind it.
+_SKIP_RESPONSE = HOP_BY_HOP | {"x-request-id", "server"}
 # Safe to send twice when a pooled keep-alive connection turns out to be closed by the service.
 _RETRYABLE = frozenset(("GET", "HEAD", "OPTIONS"))
 
 
 def forward(
-    environ: dict, start_response: Callable, service: str, settings: Settings
+    environ: dict,
+    start_response: Callable,
+    service: str,
+    settings: Settings,
+    uploads: UploadSlots,
 ) -> Iterable[bytes]:
     """WSGI: send the request to `service` and stream its answer back.
 
     Plain WSGI rather than a Flask view: Flask's request context and response object cost more
     per request than everything else the gateway does besides the upstream call itself.
     """
-    pool, prefix = pool_for(settings.upstreams[service], settings)
     headers = _request_headers(environ, settings.trusted_proxies)
-    body = None
     chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
     length = environ.get("CONTENT_LENGTH")
-    # What Flask's request.stream is: bounded by Content-Length, or the server's chunked reader.
-    if chunked:
-        body = get_input_stream(environ)
-    elif length:
+    if not chunked and length in (None, "", "0"):
+        if length:
+            headers["content-length"] = length
+        return _exchange(environ, start_response, service, settings, headers, None)
+    if not uploads.take():
+        return problem(
+            503,
+            "The gateway is receiving too many uploads at once; send yours again in a moment.",
+            code="TOO_MANY_UPLOADS",
+            headers={"Retry-After": "5"},
+        )(environ, start_response)
+    if not chunked:
         # The stream goes as-is under the client's length: never both length and chunked.
-        headers["Content-Length"] = length
-        body = get_input_stream(environ) if length != "0" else None
+        headers["content-length"] = length
+    sock = environ.get("gunicorn.socket")
+    try:
+        # What Flask's request.stream is: bounded by Content-Length, or the server's chunked
+        # reader; read under the body deadline.
+        body = DeadlineReader(
+            get_input_stream(environ), sock, settings.body_timeout, settings.body_min_rate
+        )
+        return _exchange(environ, start_response, service, settings, headers, body)
+    finally:
+        uploads.give_back()
+        if sock is not None:
+            sock.settimeout(None)  # the response may take its time to reach a slow reader
+
+
+def _exchange(
+    environ: dict,
+    start_response: Callable,
+    service: str,
+    settings: Settings,
+    headers: dict[str, str],
+    body: DeadlineReader | None,
+) -> Iterable[bytes]:
+    pool, prefix = pool_for(settings.upstreams[service], settings)
     target = prefix + _raw_target(environ)
     method = environ["REQUEST_METHOD"]
     attempts = 2 if body is None and method in _RETRYABLE else 1
@@ -73,13 +107,19 @@ def forward(
                 target,
                 body=body,
                 headers=headers,
-                chunked=chunked,
+                chunked="content-length" not in headers and body is not None,
                 preload_content=False,
                 decode_content=False,
                 redirect=False,
                 assert_same_host=False,
             )
             break
+        except ClientBodyTimeout:
+            failure = problem(
+                408,
+                "Your request body stopped arriving before it was complete; send it again.",
+                code="REQUEST_BODY_TIMEOUT",
+            )
         except NewConnectionError:
             failure = _failure(service, 503, "refused the connection")
         except (ConnectTimeoutError, ReadTimeoutError):

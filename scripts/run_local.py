@@ -29,6 +29,7 @@ from services.common.config import SERVICE_PORTS, VAR_DIR  # noqa: E402
 BIN = Path(sys.executable).parent  # gunicorn, weed and python all come from this venv
 HOST = "127.0.0.1"
 SERVICES = [name for name in SERVICE_PORTS if name != "gateway"]
+GATEWAY_ADMIN_PORT = int(os.environ.get("GATEWAY_ADMIN_PORT", "9080"))
 WIDTH = max(len(f"{name}-worker") for name in SERVICES)
 STOP_GRACE = 15.0  # seconds between SIGTERM and SIGKILL; weed mini alone needs about 4
 DEFAULTS = {
@@ -209,9 +210,10 @@ class Suite:
             app = f"services.{name}:create_app()"
             self.spawn(name, [*gunicorn, "--threads", "4", "-b", bind, app], metrics_env(name))
             self.spawn(f"{name}-worker", [sys.executable, "-m", f"services.{name}.worker"])
-        gateway = [*gunicorn, "--threads", "8", "gateway:create_app()"]
-        bind = f"{HOST}:{SERVICE_PORTS['gateway']}"
-        self.spawn("gateway", [*gateway, "-b", bind], metrics_env("gateway"))
+        # gevent workers (gateway/gunicorn_conf.py); /metrics on the admin port only.
+        gateway = [BIN / "gunicorn", "-c", "python:gateway.gunicorn_conf", "gateway:create_app()"]
+        binds = ["-b", f"{HOST}:{SERVICE_PORTS['gateway']}", "-b", f"{HOST}:{GATEWAY_ADMIN_PORT}"]
+        self.spawn("gateway", [*gateway, *binds], metrics_env("gateway"))
         for name, port in SERVICE_PORTS.items():
             self.wait_for(f"{name} /healthz", port, "/healthz")
 

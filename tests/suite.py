@@ -25,12 +25,14 @@ class Suite:
         self.logs = logs
         self.ports = {name: free_port() for name in SERVICES}
         self.gateway_port = free_port()
+        self.admin_port = free_port()  # the gateway's /metrics and readiness detail
         self.env = {
             **os.environ,
             **env,
             **{f"{name.upper()}_URL": self.url(name) for name in SERVICES},
             "JWKS_URL": self.url("identity") + "/.well-known/jwks.json",
             "PORTAL_PUBLIC_URL": self.gateway,
+            "GATEWAY_ADMIN_PORT": str(self.admin_port),
             "PORTAL_ADMIN_EMAIL": ADMIN_EMAIL,
             "PORTAL_ADMIN_PASSWORD": ADMIN_PASSWORD,
             "PORTAL_VAR_DIR": str(logs),
@@ -94,7 +96,15 @@ class Suite:
         for service in SERVICES:
             self._gunicorn(service, f"services.{service}:create_app()", self.ports[service])
             self.start_worker(service)
-        self._gunicorn("gateway", "gateway:create_app()", self.gateway_port)
+        self._spawn(
+            "gateway",
+            [
+                str(BIN / "gunicorn"),
+                *("-c", "python:gateway.gunicorn_conf", "-w", "1"),
+                *("-b", f"127.0.0.1:{self.gateway_port}", "-b", f"127.0.0.1:{self.admin_port}"),
+                "gateway:create_app()",
+            ],
+        )
         for base in [self.gateway, *(self.url(s) for s in SERVICES)]:
             wait_until(
                 lambda base=base: self._healthy(base),
