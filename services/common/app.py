@@ -18,6 +18,8 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from .auth import TokenVerifier
 from .health import add_health_endpoints
 from .observability import configure_logging, install_request_tracking
+from .openapi_access import AccessPlugin
+from .openapi_fields import ecma_pattern
 from .problems import PROBLEM_MIME, VALIDATION_DETAIL, ProblemError, field_error, problem
 
 log = logging.getLogger(__name__)
@@ -122,7 +124,8 @@ def create_service_app(
     _tune_sqlite(app, parts.db)
     parts.readiness.setdefault("database", lambda: _ping_database(parts.db))
 
-    api = ProblemApi(app)
+    api = ProblemApi(app, spec_kwargs={"extra_plugins": [AccessPlugin(app)]})
+    api.ma_plugin.converter.add_attribute_function(ecma_pattern)
     install_request_tracking(app)
     app.before_request(_refuse_unusable_input)
     app.register_error_handler(ProblemError, lambda e: e.response())

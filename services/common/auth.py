@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import jwt
 from flask import current_app, g, request
 
+from .openapi_access import ACCESS_ATTRIBUTE
 from .problems import ProblemError
 
 ALGORITHMS = ["EdDSA"]  # allow-list: never "none", never a symmetric algorithm
@@ -122,6 +123,23 @@ def current_caller() -> Caller:
     return g.caller
 
 
+def _marked(wrapper: Callable, access: str) -> Callable:
+    """The guard's kind, read by the OpenAPI document (openapi_access.py)."""
+    setattr(wrapper, ACCESS_ATTRIBUTE, access)
+    return wrapper
+
+
+def signed_in(view: Callable) -> Callable:
+    """Guard for endpoints any signed-in caller may use (staff, portal user or link session)."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        current_caller()
+        return view(*args, **kwargs)
+
+    return _marked(wrapper, "any")
+
+
 def staff_required(*roles: str) -> Callable:
     """Guard for `/api/v1/...` staff endpoints; portal and link tokens get 403."""
 
@@ -139,7 +157,7 @@ def staff_required(*roles: str) -> Callable:
                 )
             return view(*args, **kwargs)
 
-        return wrapper
+        return _marked(wrapper, "staff")
 
     return decorator
 
@@ -154,4 +172,4 @@ def portal_required(view: Callable) -> Callable:
             raise ProblemError(403, "This endpoint is for client portal users.", code="PORTAL_ONLY")
         return view(*args, **kwargs)
 
-    return wrapper
+    return _marked(wrapper, "portal")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from services.common.auth import current_caller
+from services.common.auth import current_caller, signed_in
 from services.common.network import client_address
 
 from . import schemas, service
@@ -67,6 +67,7 @@ def accept_invitation(body: dict) -> tuple[TokenPair, dict]:
 
 
 @blp.get("/me")
+@signed_in
 @blp.response(200, ME)
 @blp.alt_response(401, response="UNAUTHORIZED")
 def me() -> dict:
