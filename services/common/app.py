@@ -114,6 +114,7 @@ def create_service_app(
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={"info": {"description": API_DESCRIPTION}},
     )
     if parts.verifier is None:
         parts.verifier = TokenVerifier(
@@ -139,6 +140,11 @@ def create_service_app(
     return app
 
 
+# Rules for every operation that no single schema can say.
+API_DESCRIPTION = (
+    "Errors are RFC 9457 problem+json documents with a stable `code`. No text, in a JSON body or "
+    "a query parameter, may contain the NUL character or an unpaired surrogate (422)."
+)
 # PostgreSQL refuses the NUL character and no encoder takes an unpaired surrogate (JSON can
 # carry one as "\ud800"): such text would fail in a query or a hash, as a 500.
 UNUSABLE_TEXT = re.compile("[\x00\ud800-\udfff]")

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+# What a person can type: no control characters but tab and line breaks (identity refuses them).
+NO_CONTROL_CHARACTERS = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f]*$"
+
 
 def ecma_pattern(self: Any, field: Any, ret: dict | None = None, **_: Any) -> dict:
     """marshmallow's Regexp matches from the start and patterns here end with Python's `\\Z`;
