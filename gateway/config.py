@@ -26,6 +26,8 @@ class Settings:
     body_timeout: float = 20.0
     body_min_rate: float = 1024.0
     max_uploads: int = 64
+    # Bodies up to this size are received whole before the service sees them; larger ones stream.
+    buffer_bytes: int = 256 * 1024
     # The port (bound by gunicorn, never routed publicly) where /metrics and the per-service
     # detail of /readyz are served.
     admin_port: int = 9080
@@ -49,6 +51,7 @@ def load_settings() -> Settings:
         body_timeout=env_float("GATEWAY_BODY_TIMEOUT", 20.0),
         body_min_rate=env_float("GATEWAY_BODY_MIN_RATE", 1024.0),
         max_uploads=env_int("GATEWAY_MAX_UPLOADS", 64),
+        buffer_bytes=env_int("GATEWAY_BUFFER_BYTES", 256 * 1024),
         admin_port=env_int("GATEWAY_ADMIN_PORT", 9080),
         trusted_proxies=parse_networks(env_str("TRUSTED_PROXIES", LOOPBACK)),
     )

@@ -78,10 +78,17 @@ def forward(
     try:
         # What Flask's request.stream is: bounded by Content-Length, or the server's chunked
         # reader; read under the body deadline.
-        body = DeadlineReader(
+        reader = DeadlineReader(
             get_input_stream(environ), sock, settings.body_timeout, settings.body_min_rate
         )
+        body: DeadlineReader | bytes = reader
+        if not chunked and int(length) <= settings.buffer_bytes:
+            # Small bodies (every JSON request) are received whole first: a slow client then
+            # holds a greenlet here, never one of the service's few threads.
+            body = b"".join(iter(lambda: reader.read(BLOCKSIZE), b""))
         return _exchange(environ, start_response, service, settings, headers, body)
+    except ClientBodyTimeout:
+        return _too_slow()(environ, start_response)
     finally:
         uploads.give_back()
         if sock is not None:
@@ -94,7 +101,7 @@ def _exchange(
     service: str,
     settings: Settings,
     headers: dict[str, str],
-    body: DeadlineReader | None,
+    body: DeadlineReader | bytes | None,
 ) -> Iterable[bytes]:
     pool, prefix = pool_for(settings.upstreams[service], settings)
     target = prefix + _raw_target(environ)
@@ -115,11 +122,7 @@ def _exchange(
             )
             break
         except ClientBodyTimeout:
-            failure = problem(
-                408,
-                "Your request body stopped arriving before it was complete; send it again.",
-                code="REQUEST_BODY_TIMEOUT",
-            )
+            failure = _too_slow()
         except NewConnectionError:
             failure = _failure(service, 503, "refused the connection")
         except (ConnectTimeoutError, ReadTimeoutError):
@@ -197,6 +200,14 @@ class _Body:
             # Unread bytes would corrupt the next request on this connection: drop it instead.
             self.upstream.close()
         self.upstream.release_conn()
+
+
+def _too_slow() -> Response:
+    return problem(
+        408,
+        "Your request body stopped arriving before it was complete; send it again.",
+        code="REQUEST_BODY_TIMEOUT",
+    )
 
 
 def _timeout(service: str, settings: Settings) -> Response:

@@ -17,6 +17,7 @@ from .conftest import Gateway, run_gateway
 
 UPLOAD = "/api/v1/documents/upload"
 MAX_UPLOADS = 3
+BUFFERED = 500
 
 
 def _connect(gateway: Gateway) -> socket.socket:
@@ -24,10 +25,11 @@ def _connect(gateway: Gateway) -> socket.socket:
     return socket.create_connection((host, int(port)), timeout=10)
 
 
-def _stalled_body(gateway: Gateway) -> socket.socket:
-    """Declares 1,000 bytes, sends 2, and stops."""
+def _stalled_body(gateway: Gateway, declared: int = 1000) -> socket.socket:
+    """Declares 1,000 bytes (or `declared`), sends 2, and stops."""
     sock = _connect(gateway)
-    sock.sendall(f"POST {UPLOAD} HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nab".encode())
+    head = f"POST {UPLOAD} HTTP/1.1\r\nHost: x\r\nContent-Length: {declared}\r\n\r\n"
+    sock.sendall(head.encode() + b"ab")
     return sock
 
 
@@ -68,6 +70,8 @@ def strict_gateway(identity_upstream, sharing_upstream, tmp_path_factory) -> Ite
         GATEWAY_BODY_TIMEOUT="1",
         GATEWAY_BODY_MIN_RATE="100000",
         GATEWAY_MAX_UPLOADS=str(MAX_UPLOADS),
+        # Bodies above this stream to the service as they come; smaller ones are received first.
+        GATEWAY_BUFFER_BYTES=str(BUFFERED),
     )
 
 
@@ -79,8 +83,9 @@ def test_fifty_slow_clients_do_not_stop_a_normal_request(gateway, slow_clients):
     assert (upload.status_code, upload.json()["size"]) == (200, 1000)
 
 
-def test_a_body_that_stops_coming_is_answered_408(strict_gateway):
-    status, body = _answer(_stalled_body(strict_gateway))
+@pytest.mark.parametrize("declared", [BUFFERED + 500, BUFFERED - 100], ids=["streamed", "buffered"])
+def test_a_body_that_stops_coming_is_answered_408(strict_gateway, declared):
+    status, body = _answer(_stalled_body(strict_gateway, declared))
 
     assert status == 408
     assert json.loads(body)["code"] == "REQUEST_BODY_TIMEOUT"
