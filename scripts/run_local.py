@@ -43,6 +43,9 @@ DEFAULTS = {
     "SMTP_HOST": HOST,
     "SMTP_PORT": "8025",
     "PORTAL_ADMIN_EMAIL": "admin@example.com",
+    # The mailer refuses to start without the firm's name and sender (see services/mailer/config).
+    "PORTAL_FIRM_NAME": "Example Firm",
+    "MAIL_FROM": "Example Firm <portal@firm.example>",
 }
 
 

@@ -18,6 +18,7 @@ BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN_EMAIL = "admin@firm.example"
 ADMIN_PASSWORD = "correct horse battery staple"
+FIRM_NAME = "Dupont & Associés"
 
 
 class Suite:
@@ -35,6 +36,8 @@ class Suite:
             "GATEWAY_ADMIN_PORT": str(self.admin_port),
             "PORTAL_ADMIN_EMAIL": ADMIN_EMAIL,
             "PORTAL_ADMIN_PASSWORD": ADMIN_PASSWORD,
+            "PORTAL_FIRM_NAME": FIRM_NAME,
+            "MAIL_FROM": f"{FIRM_NAME} <portal@firm.example>",
             "PORTAL_VAR_DIR": str(logs),
             "PYTHONUNBUFFERED": "1",
         }

@@ -29,6 +29,7 @@ class Caller:
     role: str | None = None  # staff: "admin" or "agent"
     companies: dict[str, str] = field(default_factory=dict)  # portal: company id -> role
     scope: dict | None = None  # link sessions: {"company": id, "site": id, ...}
+    session_id: str | None = None  # the sign-in (refresh-token family) the token came from
 
     @property
     def is_staff(self) -> bool:
@@ -93,6 +94,7 @@ def caller_from_claims(claims: dict) -> Caller:
         role=claims.get("role"),
         companies={c["id"]: c["role"] for c in claims.get("companies", [])},
         scope=claims.get("scope"),
+        session_id=claims.get("sid"),
     )
 
 

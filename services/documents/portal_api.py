@@ -65,7 +65,13 @@ class PortalMatterDocuments(MethodView):
             }
             for document, version, path in rows[(page - 1) * size : page * size]
         ]
-        return {"items": items, "page": page, "page_size": size, "total": len(rows)}
+        return {
+            "items": items,
+            "page": page,
+            "page_size": size,
+            "total": len(rows),
+            "audience_version": matter.version,
+        }
 
 
 @blp.route("/documents/<document_id>/download")

@@ -104,4 +104,12 @@ class PortalDocumentSchema(ma.Schema):
 FolderPageSchema = page_schema(FolderSchema, "FolderPage")
 DocumentPageSchema = page_schema(DocumentSchema, "DocumentPage")
 VersionPageSchema = page_schema(VersionSchema, "VersionPage")
-PortalDocumentPageSchema = page_schema(PortalDocumentSchema, "PortalDocumentPage")
+
+
+class PortalDocumentPageSchema(page_schema(PortalDocumentSchema, "PortalDocumentPage")):
+    audience_version = fields.Integer(
+        metadata={
+            "description": "Version of the matter's audience (sharing.audience.changed) this "
+            "answer reflects: sharing signs only over an answer that has caught up with it"
+        }
+    )

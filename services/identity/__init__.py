@@ -6,11 +6,12 @@ from flask import Flask
 from services.common.app import ServiceParts, create_service_app
 from services.common.auth import TokenVerifier
 
-from . import auth_api, companies_api, users_api
+from . import account_api, auth_api, companies_api, users_api
 from .config import IdentityConfig
 from .handlers import HANDLERS
 from .keys import KeyRing
 from .models import OutboxEvent, ProcessedEvent, db
+from .passwords import hashing_slots
 
 
 def create_app(**overrides: object) -> Flask:
@@ -19,7 +20,14 @@ def create_app(**overrides: object) -> Flask:
     # Identity verifies its own tokens from its key table, never over HTTP to itself.
     verifier = TokenVerifier(config.JWT_ISSUER, config.JWT_AUDIENCE, key_resolver=keys.public_key)
     parts = ServiceParts(db, OutboxEvent, ProcessedEvent, HANDLERS, verifier=verifier)
-    blueprints = [auth_api.blp, auth_api.jwks_blp, companies_api.blp, users_api.blp]
+    blueprints = [
+        auth_api.blp,
+        auth_api.jwks_blp,
+        account_api.blp,
+        companies_api.blp,
+        users_api.blp,
+    ]
     app = create_service_app(__name__, config, parts, blueprints)
     app.extensions["identity.keys"] = keys
+    app.extensions["identity.hash_slots"] = hashing_slots(config.HASH_CONCURRENCY)
     return app

@@ -1,14 +1,14 @@
-"""Sign-in endpoints (login, refresh, logout, invitation acceptance, /me) and the JWKS."""
+"""Sign-in endpoints (login, refresh, logout, invitations, password reset) and the JWKS."""
 
 from __future__ import annotations
 
+from flask import request
 from flask_smorest import Blueprint
 
-from services.common.auth import current_caller, signed_in
 from services.common.network import client_address
 
-from . import schemas, service
-from .tokens import TokenPair, keyring
+from . import invitations, password_reset, schemas, service
+from .tokens import TokenPair, client_fingerprint, keyring
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Sign-in and who am I")
 jwks_blp = Blueprint("jwks", __name__, description="Public keys that verify access tokens")
@@ -16,8 +16,11 @@ jwks_blp = Blueprint("jwks", __name__, description="Public keys that verify acce
 LOGIN = schemas.LoginSchema()
 REFRESH = schemas.RefreshSchema()
 ACCEPT = schemas.AcceptInvitationSchema()
+INSPECT = schemas.InspectInvitationSchema()
+INVITATION_INFO = schemas.InvitationInfoSchema()
+RESET_REQUEST = schemas.PasswordResetRequestSchema()
+RESET_CONFIRM = schemas.PasswordResetConfirmSchema()
 TOKEN_PAIR = schemas.TokenPairSchema()
-ME = schemas.MeSchema()
 
 # Tokens must not be kept by any cache between the client and us (RFC 6749 section 5.1).
 NO_STORE = {"Cache-Control": "no-store"}
@@ -35,6 +38,7 @@ def _signing_key_ready() -> None:
 @blp.response(200, TOKEN_PAIR)
 @blp.alt_response(401, response="UNAUTHORIZED")
 @blp.alt_response(429, response="TOO_MANY_REQUESTS")
+@blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 def login(body: dict) -> tuple[TokenPair, dict]:
     """Sign in with e-mail and password."""
     return service.login(body["email"], body["password"], client_address()), NO_STORE
@@ -46,7 +50,8 @@ def login(body: dict) -> tuple[TokenPair, dict]:
 @blp.alt_response(401, response="UNAUTHORIZED")
 def refresh(body: dict) -> tuple[TokenPair, dict]:
     """Exchange a refresh token for a new pair; the old refresh token stops working."""
-    return service.refresh(body["refresh_token"]), NO_STORE
+    client = client_fingerprint(client_address(), request.headers.get("User-Agent", ""))
+    return service.refresh(body["refresh_token"], client), NO_STORE
 
 
 @blp.post("/auth/logout")
@@ -57,22 +62,46 @@ def logout(body: dict) -> None:
     service.logout(body["refresh_token"])
 
 
+@blp.post("/auth/invitations/inspect")
+@blp.arguments(INSPECT)
+@blp.response(200, INVITATION_INFO)
+@blp.alt_response(400, response="BAD_REQUEST")
+def inspect_invitation(body: dict) -> tuple[dict, dict]:
+    """Who an invitation link is for, who sent it and for which companies (POST: no token in a
+    URL); 400 INVITATION_INVALID when it can no longer be accepted."""
+    return invitations.inspect(body["token"]), NO_STORE
+
+
 @blp.post("/auth/invitations/accept")
 @blp.arguments(ACCEPT)
 @blp.response(200, TOKEN_PAIR)
 @blp.alt_response(400, response="BAD_REQUEST")
+@blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 def accept_invitation(body: dict) -> tuple[TokenPair, dict]:
     """Choose a password from an invitation link; answers a token pair (signed in)."""
-    return service.accept_invitation(body["token"], body["password"]), NO_STORE
+    return invitations.accept(body["token"], body["password"]), NO_STORE
 
 
-@blp.get("/me")
-@signed_in
-@blp.response(200, ME)
-@blp.alt_response(401, response="UNAUTHORIZED")
-def me() -> dict:
-    """The signed-in user, with the companies a portal user belongs to."""
-    return service.me(current_caller())
+@blp.post("/auth/password-reset")
+@blp.arguments(RESET_REQUEST)
+@blp.response(202)
+@blp.alt_response(429, response="TOO_MANY_REQUESTS")
+def request_password_reset(body: dict) -> dict:
+    """E-mail a link to choose a new password. The answer is the same whether or not the address
+    belongs to an account."""
+    password_reset.request_reset(body["email"], client_address())
+    return {}
+
+
+@blp.post("/auth/password-reset/confirm")
+@blp.arguments(RESET_CONFIRM)
+@blp.response(200, TOKEN_PAIR)
+@blp.alt_response(400, response="BAD_REQUEST")
+@blp.alt_response(503, response="SERVICE_UNAVAILABLE")
+def confirm_password_reset(body: dict) -> tuple[TokenPair, dict]:
+    """Choose a new password with a reset link; answers a token pair (signed in) and signs the
+    person out everywhere else. 400 RESET_TOKEN_INVALID when the link is expired or used."""
+    return password_reset.confirm_reset(body["token"], body["password"]), NO_STORE
 
 
 @jwks_blp.get("/.well-known/jwks.json")

@@ -8,6 +8,8 @@ import sys
 
 import marshmallow as ma
 
+from services.common.problems import ProblemError
+
 from . import create_app, schemas
 from .users import ensure_admin
 
@@ -39,7 +41,12 @@ def main() -> int:
     email = settings["PORTAL_ADMIN_EMAIL"]
     with create_app().app_context():
         name = os.environ.get("PORTAL_ADMIN_NAME") or "Administrator"
-        created = ensure_admin(email, settings["PORTAL_ADMIN_PASSWORD"], name)
+        try:
+            created = ensure_admin(email, settings["PORTAL_ADMIN_PASSWORD"], name)
+        except ProblemError as exc:
+            reasons = " ".join((exc.errors or {}).get("password", [exc.detail]))
+            print(f"create_admin: PORTAL_ADMIN_PASSWORD: {reasons}", file=sys.stderr)
+            return 2
     if created:
         print(f"create_admin: created the admin {email}")
     else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.common.events import Event, iso
 
-from .models import Company, Invitation, Membership, User
+from .models import Company, Invitation, Membership, PasswordReset, User
 
 
 def company_data(company: Company) -> dict:
@@ -36,6 +36,8 @@ def user_data(user: User) -> dict:
         "email": user.email,
         "name": user.name,
         "locale": user.locale,
+        # IANA name, or None for the firm's default (PORTAL_TIME_ZONE).
+        "time_zone": user.time_zone,
         "kind": user.kind,
         "role": user.role,
         "status": user.status,
@@ -43,7 +45,13 @@ def user_data(user: User) -> dict:
 
 
 def _person(user: User) -> dict:
-    return {"id": user.id, "email": user.email, "name": user.name, "locale": user.locale}
+    return {
+        "id": user.id,
+        "email": user.email,
+        "name": user.name,
+        "locale": user.locale,
+        "time_zone": user.time_zone,
+    }
 
 
 def company_created(company: Company) -> Event:
@@ -82,6 +90,8 @@ def invitation_sent(
 ) -> Event:
     data = {
         "invitation_id": invitation.id,
+        # The address the link was sent to: the invitation is valid only while it is the user's.
+        "email": invitation.email,
         "user": _person(user),
         "accept_url": accept_url,
         "expires_at": iso(invitation.expires_at),
@@ -89,3 +99,8 @@ def invitation_sent(
         "companies": [{"id": c.id, "name": c.name} for c in companies],
     }
     return Event("identity.invitation.sent", data, subject=user.id)
+
+
+def password_reset_requested(reset: PasswordReset, user: User, reset_url: str) -> Event:
+    data = {"user": _person(user), "reset_url": reset_url, "expires_at": iso(reset.expires_at)}
+    return Event("identity.password_reset.requested", data, subject=user.id)

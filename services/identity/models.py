@@ -64,6 +64,8 @@ class User(db.Model):
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)  # always lower case
     name: Mapped[str] = mapped_column(sa.String(200))
     locale: Mapped[str] = mapped_column(sa.String(5), default="en")
+    # An IANA zone ("Europe/Paris"); None means the firm's default (PORTAL_TIME_ZONE).
+    time_zone: Mapped[str | None] = mapped_column(sa.String(64))
     kind: Mapped[str] = mapped_column(sa.String(10), index=True)
     role: Mapped[str | None] = mapped_column(sa.String(10))  # staff only
     status: Mapped[str] = mapped_column(sa.String(10), default="invited", index=True)
@@ -121,12 +123,14 @@ class Membership(db.Model):
 
 
 class Invitation(db.Model):
-    """A one-time link to set a password; only the SHA-256 of its token is kept."""
+    """A one-time link to set a password; only the SHA-256 of its token is kept. It is bound to
+    the address it was sent to: once the user's e-mail changes, it cannot be accepted."""
 
     __tablename__ = "invitations"
 
     id: Mapped[str] = _id()
     user_id: Mapped[str] = _user_fk()
+    email: Mapped[str] = mapped_column(sa.String(254))
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -149,7 +153,41 @@ class RefreshToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     replaced_by: Mapped[str | None] = mapped_column(sa.String(36))
+    # Absolute end of the family (sign in again after it); None on tokens issued before it existed.
+    family_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Who rotated it (hash of address and user agent): a parallel refresh from the same client
+    # within the grace window gets a sibling instead of tripping reuse detection.
+    rotated_by: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = _created()
+
+
+class PasswordReset(db.Model):
+    """A one-time "forgot password" link, bound to the address it was sent to (SHA-256 kept)."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[str] = _id()
+    user_id: Mapped[str] = _user_fk()
+    email: Mapped[str] = mapped_column(sa.String(254))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = _created()
+
+
+class PasswordResetRequest(db.Model):
+    """One "forgot password" request, whether or not the address is known, for throttling."""
+
+    __tablename__ = "password_reset_requests"
+    __table_args__ = (
+        sa.Index("ix_password_reset_requests_email_at", "email", "at"),
+        sa.Index("ix_password_reset_requests_ip_at", "ip", "at"),
+    )
+
+    id: Mapped[str] = _id()
+    email: Mapped[str] = mapped_column(sa.String(254))
+    ip: Mapped[str] = mapped_column(sa.String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class SigningKey(db.Model):
@@ -176,7 +214,8 @@ class SigningKey(db.Model):
 
 
 class LoginFailure(db.Model):
-    """One failed sign-in, counted per e-mail and per client address for throttling."""
+    """One sign-in attempt that failed or is still being checked (reserved before the password
+    is hashed, deleted when it succeeds), counted per account, address and pair for throttling."""
 
     __tablename__ = "login_failures"
     __table_args__ = (

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import zoneinfo
+
 import marshmallow as ma
 from marshmallow import ValidationError, fields, validate, validates_schema
 
@@ -81,9 +84,82 @@ class RefreshSchema(ma.Schema):
     refresh_token = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
+def link_token() -> fields.String:
+    """The secret of an e-mailed link (invitation, password reset)."""
+    return fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
 class AcceptInvitationSchema(ma.Schema):
-    token = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    token = link_token()
     password = password(min_len=10)
+
+
+class InspectInvitationSchema(ma.Schema):
+    token = link_token()
+
+
+class InviterSchema(ma.Schema):
+    name = fields.String()
+
+
+class InvitationCompanySchema(ma.Schema):
+    id = fields.String()
+    name = fields.String()
+
+
+class InvitationInfoSchema(ma.Schema):
+    email = fields.String()
+    name = fields.String()
+    invited_by = fields.Nested(InviterSchema, allow_none=True)
+    companies = fields.List(fields.Nested(InvitationCompanySchema))
+    expires_at = fields.DateTime()
+
+
+class PasswordResetRequestSchema(ma.Schema):
+    email = email(required=True)
+
+
+class PasswordResetConfirmSchema(ma.Schema):
+    token = link_token()
+    password = password(min_len=10)
+
+
+class ChangePasswordSchema(ma.Schema):
+    current_password = password()
+    new_password = password(min_len=10)
+
+
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    # The system's zone directory also holds files that are not zones a person lives in.
+    not_zones = {"localtime", "posixrules", "Factory"}
+    return frozenset(
+        name
+        for name in zoneinfo.available_timezones()
+        if name not in not_zones and not name.startswith(("posix/", "right/"))
+    )
+
+
+def _known_time_zone(value: str) -> None:
+    if value not in _time_zones():
+        raise ValidationError(
+            "Not a time zone this server knows; use an IANA name such as 'Europe/Paris'."
+        )
+
+
+def time_zone() -> Text:
+    """A person's IANA time zone; null means the firm's default (PORTAL_TIME_ZONE)."""
+    return Text(
+        allow_none=True,
+        validate=[validate.Length(max=64), _known_time_zone],
+        metadata={"description": "IANA time zone, e.g. Europe/Paris; null: the firm's default"},
+    )
+
+
+class MePatchSchema(ma.Schema):
+    name = text(200, optional=False)
+    locale = fields.String(validate=validate.OneOf(LOCALES))
+    time_zone = time_zone()
 
 
 class TokenPairSchema(ma.Schema):
@@ -105,6 +181,9 @@ class MeSchema(ma.Schema):
     email = fields.String()
     name = fields.String()
     locale = fields.String()
+    time_zone = fields.String(
+        allow_none=True, metadata={"description": "IANA time zone; null: the firm's default"}
+    )
     kind = fields.String()
     role = fields.String(allow_none=True)
     companies = fields.List(fields.Nested(MeCompanySchema))
@@ -191,6 +270,7 @@ class UserCreateSchema(ma.Schema):
     email = email(required=True)
     name = text(200, required=True)
     locale = fields.String(load_default="en", validate=validate.OneOf(LOCALES))
+    time_zone = time_zone()
     kind = fields.String(required=True, validate=validate.OneOf(USER_KINDS))
     role = fields.String(
         allow_none=True,
@@ -222,6 +302,7 @@ class UserPatchSchema(ma.Schema):
     email = email()
     name = text(200, optional=False)
     locale = fields.String(validate=validate.OneOf(LOCALES))
+    time_zone = time_zone()
     role = fields.String(
         validate=validate.OneOf(STAFF_ROLES), metadata={"description": "Staff only; admin only"}
     )
@@ -246,6 +327,7 @@ class UserSchema(ma.Schema):
     email = fields.String()
     name = fields.String()
     locale = fields.String()
+    time_zone = fields.String(allow_none=True)
     kind = fields.String()
     role = fields.String(allow_none=True)
     status = fields.String()

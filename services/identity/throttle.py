@@ -1,64 +1,111 @@
-"""Login throttling: failed sign-ins counted per account and per client address over a window."""
+"""Login throttling. Every attempt is reserved (a row) before the password is hashed, and the row
+is deleted when the attempt succeeds, so attempts still hashing count. Three limits over a window:
+- per (account, address) pair: a few free failures, then delays that double with each failure,
+  so an attacker's address locks itself out of that account, not the owner;
+- per address (all accounts): a ceiling on guessing across accounts;
+- per account (all addresses), looser: past it, only an address that has not failed on this
+  account may try (once), so a crowd cannot guess for ever while the owner still signs in."""
 
 from __future__ import annotations
 
+import hashlib
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 
-from services.common.models import utcnow
+from services.common.models import new_id, utcnow
 from services.common.problems import ProblemError
 
 from .models import LoginFailure, db
 
 
-def _seconds_until_allowed(column: sa.Column, value: str, limit: int, window: int) -> int:
-    """0 when fewer than `limit` failures are in the window, otherwise the seconds until the
-    `limit`-th most recent one leaves it."""
+def reserve(email: str, ip: str) -> str:
+    """Count this attempt before checking its password (committed), or raise a 429 problem with
+    Retry-After. Returns the reservation's id, for `succeeded` or `cancel`."""
+    _serialize(email, ip)
     now = utcnow()
-    blocking = db.session.scalars(
-        sa.select(LoginFailure.at)
-        .where(column == value, LoginFailure.at > now - timedelta(seconds=window))
-        .order_by(LoginFailure.at.desc())
-        .offset(limit - 1)
-        .limit(1)
-    ).first()
-    if blocking is None:
-        return 0
-    remaining = blocking + timedelta(seconds=window) - now
-    return max(1, math.ceil(remaining.total_seconds()))
+    window = timedelta(seconds=current_app.config["LOGIN_WINDOW"])
+    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.at < now - window))
+    # Inserted before counting: on SQLite this takes the write lock, which serialises attempts.
+    reservation = LoginFailure(id=new_id(), email=email, ip=ip, at=now)
+    db.session.add(reservation)
+    db.session.flush()
+    wait, where = _wait(email, ip, reservation.id, now)
+    if wait:
+        db.session.rollback()
+        minutes = math.ceil(wait / 60)
+        raise ProblemError(
+            429,
+            f"Too many failed sign-ins {where}; try again in {minutes} minute(s).",
+            code="TOO_MANY_ATTEMPTS",
+            headers={"Retry-After": str(wait)},
+        )
+    db.session.commit()
+    return reservation.id
 
 
-def check(email: str, ip: str) -> None:
-    """Raise a 429 problem with Retry-After when this account or address has failed too often."""
-    config = current_app.config
-    window = config["LOGIN_WINDOW"]
-    checks = (
-        (LoginFailure.email, email, config["LOGIN_MAX_PER_ACCOUNT"], "for this account"),
-        (LoginFailure.ip, ip, config["LOGIN_MAX_PER_ADDRESS"], "from your network address"),
-    )
-    for column, value, limit, where in checks:
-        wait = _seconds_until_allowed(column, value, limit, window)
-        if wait:
-            minutes = math.ceil(wait / 60)
-            raise ProblemError(
-                429,
-                f"Too many failed sign-ins {where}; try again in {minutes} minute(s).",
-                code="TOO_MANY_ATTEMPTS",
-                headers={"Retry-After": str(wait)},
+def succeeded(reservation_id: str, email: str, ip: str) -> None:
+    """The password was right: this attempt and the pair's earlier failures are forgiven (not the
+    failures of other addresses on this account). The caller commits."""
+    db.session.execute(
+        sa.delete(LoginFailure).where(
+            sa.or_(
+                LoginFailure.id == reservation_id,
+                sa.and_(LoginFailure.email == email, LoginFailure.ip == ip),
             )
+        )
+    )
 
 
-def record_failure(email: str, ip: str) -> None:
-    """Count a failure (the caller commits); rows older than the window are of no use any more."""
-    now = utcnow()
-    cutoff = now - timedelta(seconds=current_app.config["LOGIN_WINDOW"])
-    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.at < cutoff))
-    db.session.add(LoginFailure(email=email, ip=ip, at=now))
+def cancel(reservation_id: str) -> None:
+    """The attempt was not checked (no hashing slot): it counts for nothing."""
+    db.session.rollback()
+    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.id == reservation_id))
+    db.session.commit()
 
 
-def clear(email: str) -> None:
-    """A successful sign-in forgives the account's earlier failures (not the address's)."""
-    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.email == email))
+def _serialize(email: str, ip: str) -> None:
+    """On PostgreSQL, attempts on one account or from one address take turns (transaction-scoped
+    advisory locks, always account first), so concurrent attempts cannot all pass the count."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for key in (f"login:{email}", f"login-ip:{ip}"):
+        lock_id = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(lock_id)))
+
+
+def _times(condition: sa.ColumnElement, exclude: str, since: datetime) -> list[datetime]:
+    """Times of the other attempts matching `condition` in the window, most recent first."""
+    return list(
+        db.session.scalars(
+            sa.select(LoginFailure.at)
+            .where(condition, LoginFailure.id != exclude, LoginFailure.at > since)
+            .order_by(LoginFailure.at.desc())
+        )
+    )
+
+
+def _wait(email: str, ip: str, exclude: str, now: datetime) -> tuple[int, str]:
+    """Seconds before this attempt may be made (0: now), and whose limit it hit."""
+    config = current_app.config
+    window = timedelta(seconds=config["LOGIN_WINDOW"])
+    since = now - window
+    pair = _times(sa.and_(LoginFailure.email == email, LoginFailure.ip == ip), exclude, since)
+    address = _times(LoginFailure.ip == ip, exclude, since)
+    account = _times(LoginFailure.email == email, exclude, since)
+    free = config["LOGIN_FREE_PER_PAIR"]
+    waits = []
+    if len(pair) >= free:
+        delay = min(window.total_seconds(), config["LOGIN_DELAY_BASE"] * 2 ** (len(pair) - free))
+        waits.append((pair[0] + timedelta(seconds=delay), "for this account"))
+    ceiling = config["LOGIN_MAX_PER_ADDRESS"]
+    if len(address) >= ceiling:
+        waits.append((address[ceiling - 1] + window, "from your network address"))
+    ceiling = config["LOGIN_MAX_PER_ACCOUNT"]
+    if pair and len(account) >= ceiling:
+        waits.append((account[ceiling - 1] + window, "for this account"))
+    until, where = max(waits, default=(now, ""))
+    seconds = (until - now).total_seconds()
+    return (max(1, math.ceil(seconds)), where) if seconds > 0 else (0, "")

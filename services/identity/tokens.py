@@ -68,24 +68,33 @@ def sign_access_token(claims: dict, ttl: int) -> str:
     return jwt.encode(payload, key.private_key, algorithm="EdDSA", headers=headers)
 
 
-def _issue(user: User, family_id: str) -> tuple[TokenPair, RefreshToken]:
+def _issue(
+    user: User, family_id: str, family_expires_at: datetime | None = None, token_id: str = ""
+) -> TokenPair:
     raw = secrets.token_urlsafe(32)
     config = current_app.config
-    row = RefreshToken(
-        id=new_id(),
-        user_id=user.id,
-        token_hash=token_hash(raw),
-        family_id=family_id,
-        expires_at=utcnow() + timedelta(seconds=config["REFRESH_TOKEN_TTL"]),
+    now = utcnow()
+    family_end = family_expires_at or now + timedelta(seconds=config["REFRESH_FAMILY_TTL"])
+    db.session.add(
+        RefreshToken(
+            id=token_id or new_id(),
+            user_id=user.id,
+            token_hash=token_hash(raw),
+            family_id=family_id,
+            expires_at=min(now + timedelta(seconds=config["REFRESH_TOKEN_TTL"]), family_end),
+            family_expires_at=family_end,
+            created_at=now,
+        )
     )
-    db.session.add(row)
     ttl = config["ACCESS_TOKEN_TTL"]
-    return TokenPair(sign_access_token(access_claims(user), ttl), ttl, raw), row
+    # `sid` names the sign-in (refresh family), so that "sign out my other sessions" can spare it.
+    claims = {**access_claims(user), "sid": family_id}
+    return TokenPair(sign_access_token(claims, ttl), ttl, raw)
 
 
 def issue_pair(user: User) -> TokenPair:
     """A new access token and refresh token (added to the session; the caller commits)."""
-    return _issue(user, new_id())[0]
+    return _issue(user, new_id())
 
 
 def _invalid_refresh() -> ProblemError:
@@ -104,38 +113,76 @@ def revoke_family(family_id: str, now: datetime | None = None) -> None:
     )
 
 
-def revoke_user_tokens(user_id: str) -> None:
-    """Sign a user out everywhere (disabled, or password set again)."""
+def revoke_user_tokens(user_id: str, keep_family: str | None = None) -> None:
+    """Sign a user out everywhere (disabled, or password set again), except `keep_family`."""
     db.session.execute(
         sa.update(RefreshToken)
-        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+        .where(
+            RefreshToken.user_id == user_id,
+            RefreshToken.revoked_at.is_(None),
+            RefreshToken.family_id != (keep_family or ""),
+        )
         .values(revoked_at=utcnow())
     )
 
 
-def rotate(raw: str) -> TokenPair:
-    """Exchange a refresh token for a new pair. Presenting one that was already exchanged means
-    two parties hold it (theft or replay): the whole family is revoked, both are signed out."""
-    row = db.session.scalars(
-        # Locked so that two concurrent exchanges of one token cannot both succeed.
-        sa.select(RefreshToken).where(RefreshToken.token_hash == token_hash(raw)).with_for_update()
-    ).first()
-    if row is None:
-        raise _invalid_refresh()
+def client_fingerprint(address: str, user_agent: str) -> str:
+    return token_hash(f"{address}\n{user_agent}")
+
+
+def rotate(raw: str, client: str) -> TokenPair:
+    """Exchange a refresh token for a new pair. The exchange is a compare-and-set (one UPDATE whose
+    row count decides), atomic on PostgreSQL and SQLite alike: of concurrent exchanges one wins.
+    A loser from the same client within the grace window (two tabs refreshing together) gets a
+    sibling in the same family. Any other reuse of an exchanged token means two parties hold it
+    (theft or replay): the whole family is revoked, both are signed out."""
     now = utcnow()
-    if row.replaced_by is not None:
-        revoke_family(row.family_id, now)
-        db.session.commit()
+    hashed = token_hash(raw)
+    successor_id = new_id()
+    won = db.session.execute(
+        sa.update(RefreshToken)
+        .where(
+            RefreshToken.token_hash == hashed,
+            RefreshToken.revoked_at.is_(None),
+            RefreshToken.replaced_by.is_(None),
+            RefreshToken.expires_at > now,
+        )
+        .values(revoked_at=now, replaced_by=successor_id, rotated_by=client)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    row = db.session.scalars(
+        sa.select(RefreshToken).where(RefreshToken.token_hash == hashed)
+    ).first()
+    user = db.session.get(User, row.user_id) if row else None
+    if row is None or user is None or user.status != "active":
+        db.session.rollback()
         raise _invalid_refresh()
-    user = db.session.get(User, row.user_id)
-    usable = row.revoked_at is None and row.expires_at > now
-    if not usable or user is None or user.status != "active":
+    if won:
+        pair = _issue(user, row.family_id, row.family_expires_at, successor_id)
+    elif row.replaced_by is not None and _parallel_refresh(row, client, now):
+        pair = _issue(user, row.family_id, row.family_expires_at)
+    else:
+        if row.replaced_by is not None:
+            revoke_family(row.family_id, now)
+            db.session.commit()
+        else:
+            db.session.rollback()
         raise _invalid_refresh()
-    pair, successor = _issue(user, row.family_id)
-    row.replaced_by = successor.id
-    row.revoked_at = now
     db.session.commit()
     return pair
+
+
+def _parallel_refresh(row: RefreshToken, client: str, now: datetime) -> bool:
+    """The same client presents a token it rotated moments ago, and the family still lives."""
+    grace = timedelta(seconds=current_app.config["REFRESH_GRACE_SECONDS"])
+    if row.rotated_by != client or row.revoked_at is None or row.revoked_at < now - grace:
+        return False
+    alive = sa.select(RefreshToken.id).where(
+        RefreshToken.family_id == row.family_id,
+        RefreshToken.revoked_at.is_(None),
+        RefreshToken.expires_at > now,
+    )
+    return db.session.scalar(alive.limit(1)) is not None
 
 
 def revoke(raw: str) -> None:

@@ -19,7 +19,7 @@ from services.common.problems import ProblemError, field_error
 from . import events, tokens
 from .errors import commit, email_taken, not_found
 from .models import Company, Invitation, Membership, User, db
-from .passwords import hash_password
+from .passwords import ensure_strong, hash_password
 
 
 def get_user(user_id: str, lock: bool = False) -> User:
@@ -82,6 +82,7 @@ def create_user(data: dict, caller: Caller) -> User:
         email=data["email"],
         name=data["name"],
         locale=data["locale"],
+        time_zone=data.get("time_zone"),
         kind=data["kind"],
         role=data.get("role") if data["kind"] == "staff" else None,
         status="invited",
@@ -122,7 +123,8 @@ def update_user(user_id: str, data: dict, caller: Caller) -> User:
     if "email" in data:
         _ensure_email_free(data["email"], user.id)
     _keeps_an_admin(user, data)
-    changes = {key: data[key] for key in ("email", "name", "locale", "role") if key in data}
+    editable = ("email", "name", "locale", "time_zone", "role")
+    changes = {key: data[key] for key in editable if key in data}
     if data.get("status") == "disabled":
         changes["status"] = "disabled"
     elif data.get("status") == "active" and user.status == "disabled":
@@ -134,11 +136,26 @@ def update_user(user_id: str, data: dict, caller: Caller) -> User:
     if changes.get("status") == "disabled":
         # Before the changes: this UPDATE autoflushes, and a lost e-mail race must reach commit().
         tokens.revoke_user_tokens(user.id)
+    if "email" in changes:
+        # A link sent to the old address must not let whoever reads that mailbox in.
+        _void_pending_invitations(user.id)
     for key, value in changes.items():
         setattr(user, key, value)
     add_event(events.user_updated(user))
     commit(email_taken(user.email))
     return user
+
+
+def _void_pending_invitations(user_id: str) -> None:
+    db.session.execute(
+        sa.update(Invitation)
+        .where(
+            Invitation.user_id == user_id,
+            Invitation.accepted_at.is_(None),
+            Invitation.superseded_at.is_(None),
+        )
+        .values(superseded_at=utcnow())
+    )
 
 
 def invite_user(user_id: str, caller: Caller) -> Invitation:
@@ -151,21 +168,14 @@ def invite_user(user_id: str, caller: Caller) -> Invitation:
             "This user is disabled; enable them (PATCH status 'active') before inviting them.",
             code="USER_DISABLED",
         )
+    _void_pending_invitations(user.id)
     now = utcnow()
-    db.session.execute(
-        sa.update(Invitation)
-        .where(
-            Invitation.user_id == user.id,
-            Invitation.accepted_at.is_(None),
-            Invitation.superseded_at.is_(None),
-        )
-        .values(superseded_at=now)
-    )
     raw = secrets.token_urlsafe(32)
     inviter = db.session.get(User, caller.user_id)
     invitation = Invitation(
         id=new_id(),
         user_id=user.id,
+        email=user.email,
         token_hash=tokens.token_hash(raw),
         expires_at=now + timedelta(seconds=current_app.config["INVITATION_TTL"]),
         invited_by=inviter.id if inviter else None,
@@ -184,9 +194,11 @@ def invite_user(user_id: str, caller: Caller) -> Invitation:
 
 
 def ensure_admin(email: str, password: str, name: str = "Administrator") -> bool:
-    """Create the first staff admin, active, unless the e-mail is taken; True if created."""
+    """Create the first staff admin, active, unless the e-mail is taken; True if created.
+    A password too easy to guess is refused (422 problem on `password`)."""
     if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
         return False
+    ensure_strong(password, [email, name])
     user = User(
         id=new_id(),
         email=email,

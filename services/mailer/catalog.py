@@ -22,12 +22,19 @@ class Addressee:
     context: dict = field(default_factory=dict)
     locale: str | None = None  # what the event says; when unset the recipients replica decides
     user_id: str | None = None
+    time_zone: str | None = None  # likewise; then the firm's default (PORTAL_TIME_ZONE)
 
 
 @dataclass(frozen=True)
 class Notification:
     template: str
     addressees: Callable[[dict], list[Addressee]]
+    # It tells someone they were given access: a person still to accept an invitation gets it
+    # only after their invitation e-mail (see invitation_first.py).
+    after_invitation: bool = False
+    # Event data fields holding a one-time secret link: not kept in the e-mail log, and so the
+    # e-mail is never resent (the person asks for a new link).
+    secret_fields: tuple[str, ...] = ()
 
 
 class _Loose(ma.Schema):
@@ -74,6 +81,34 @@ def invitation_addressees(data: dict) -> list[Addressee]:
     }
     return [
         Addressee(user["email"], user["name"] or "", context, user["locale"], user_id=user["id"])
+    ]
+
+
+class _ResetUser(_InvitedUser):
+    time_zone = ma.fields.String(load_default=None, allow_none=True)
+
+
+class PasswordResetRequestedSchema(_Loose):
+    """What the e-mail needs from `identity.password_reset.requested`."""
+
+    user = ma.fields.Nested(_ResetUser, required=True)
+    # Only web links: the URL ends up in an href.
+    reset_url = ma.fields.Url(required=True, schemes={"http", "https"}, require_tld=False)
+    expires_at = ma.fields.DateTime(required=True)
+
+
+_password_reset_requested = PasswordResetRequestedSchema()
+
+
+def password_reset_addressees(data: dict) -> list[Addressee]:
+    event = _password_reset_requested.load(data)
+    user = event["user"]
+    name = user["name"] or ""
+    context = {"name": name, "reset_url": event["reset_url"], "expires_at": event["expires_at"]}
+    return [
+        Addressee(
+            user["email"], name, context, user["locale"], user["id"], time_zone=user["time_zone"]
+        )
     ]
 
 
@@ -221,9 +256,14 @@ def signature_signed_addressees(data: dict) -> list[Addressee]:
 
 NOTIFICATIONS: dict[str, Notification] = {
     "identity.invitation.sent": Notification("invitation", invitation_addressees),
-    "sharing.matter.published": Notification("matter_shared", matter_published_addressees),
+    "identity.password_reset.requested": Notification(
+        "password_reset", password_reset_addressees, secret_fields=("reset_url",)
+    ),
+    "sharing.matter.published": Notification(
+        "matter_shared", matter_published_addressees, after_invitation=True
+    ),
     "sharing.collaborator.added": Notification(
-        "collaboration_requested", collaborator_added_addressees
+        "collaboration_requested", collaborator_added_addressees, after_invitation=True
     ),
     "sharing.approval.decided": Notification("approval_decided", approval_decided_addressees),
     "sharing.signature.signed": Notification("signature_signed", signature_signed_addressees),

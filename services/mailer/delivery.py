@@ -1,5 +1,5 @@
 """Sending the e-mails of an event: render, send over SMTP, log, announce; resends; deferrals;
-parking.
+holding until the invitation (invitation_first.py); parking.
 
 Every function here runs inside the consumer's transaction (which also records the event as
 processed) or the request's: none of them commits.
@@ -8,7 +8,7 @@ processed) or the request's: none of them commits.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from flask import current_app
@@ -18,20 +18,24 @@ from services.common.models import new_id, utcnow
 from services.common.outbox import add_event
 
 from . import smtp
-from .catalog import NOTIFICATIONS
+from .catalog import NOTIFICATIONS, Notification
 from .events import (
     EMAIL_DEFERRED,
+    EMAIL_RELEASED,
     RESEND_REQUESTED,
     email_deferred,
     email_deferred_schema,
     email_failed,
+    email_released_schema,
     email_sent,
-    resend_requested,
     resend_requested_schema,
 )
-from .models import FAILED, SENT, Email, db
-from .recipients import known_locale
-from .rendering import Rendered, render, resolve_locale
+from .invitation_first import must_wait_for_invitation, release_held
+from .invitation_links import INVITATION_TEMPLATE, forget_links
+from .models import FAILED, HELD, SENT, Email, db
+from .recipients import known_recipient
+from .rendering import Rendered, render, resolve_locale, resolve_time_zone
+from .resends import resend_refusal
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +52,17 @@ class Outgoing:
     name: str
     locale: str
     context: dict
+    time_zone: str = "UTC"
+    user_id: str | None = None
     resend_of: Email | None = None
+
+    @property
+    def notification(self) -> Notification:
+        return NOTIFICATIONS[self.event_type]
 
 
 # Events of the mailer's own that carry e-mails to send (the others come from NOTIFICATIONS).
-_OWN_EVENTS = {RESEND_REQUESTED, EMAIL_DEFERRED}
+_OWN_EVENTS = {RESEND_REQUESTED, EMAIL_DEFERRED, EMAIL_RELEASED}
 
 
 def _plan(event: Event) -> list[Outgoing]:
@@ -60,15 +70,18 @@ def _plan(event: Event) -> list[Outgoing]:
         return _plan_resend(event)
     if event.type == EMAIL_DEFERRED:
         return _plan_deferred(event)
+    if event.type == EMAIL_RELEASED:
+        return _plan_released(event)
     return _plan_notification(event.id, event.type, event.data)
 
 
 def _plan_notification(event_id: str, event_type: str, data: dict) -> list[Outgoing]:
     notification = NOTIFICATIONS[event_type]
+    firm_zone = current_app.config["PORTAL_TIME_ZONE"]
     planned = []
     for addressee in notification.addressees(data):
         email = addressee.email.strip().lower()
-        locale = resolve_locale(addressee.locale, known_locale(addressee.user_id, email))
+        known = known_recipient(addressee.user_id, email)
         planned.append(
             Outgoing(
                 event_id,
@@ -77,11 +90,24 @@ def _plan_notification(event_id: str, event_type: str, data: dict) -> list[Outgo
                 data,
                 email,
                 addressee.name,
-                locale,
+                resolve_locale(addressee.locale, known.locale if known else None),
                 addressee.context,
+                time_zone=resolve_time_zone(
+                    addressee.time_zone, known.time_zone if known else None, firm_zone
+                ),
+                user_id=addressee.user_id,
             )
         )
     return planned
+
+
+def _plan_released(event: Event) -> list[Outgoing]:
+    """A held e-mail, planned again from its event (it keeps its log row and Message-ID)."""
+    held = db.session.get(Email, email_released_schema.load(event.data)["email_id"])
+    if held is None or held.status != HELD:
+        return []  # sent already (a redelivery), or gone
+    planned = _plan_notification(held.event_id, held.event_type, held.event_data)
+    return [outgoing for outgoing in planned if outgoing.email == held.recipient_email]
 
 
 def _plan_deferred(event: Event) -> list[Outgoing]:
@@ -103,26 +129,16 @@ def _plan_resend(event: Event) -> list[Outgoing]:
     if original is None:
         log.warning("resend of unknown e-mail %s ignored", email_id)
         return []
-    addressees = NOTIFICATIONS[original.event_type].addressees(original.event_data)
-    contexts = [
-        a.context for a in addressees if a.email.strip().lower() == original.recipient_email
-    ]
-    if not contexts:
+    # Checked again here: the person may have changed since staff asked.
+    refusal = resend_refusal(original)
+    if refusal is not None:
+        log.warning("resend of e-mail %s refused: %s", email_id, refusal.message)
+        return []
+    planned = _plan_notification(event.id, original.event_type, original.event_data)
+    again = [outgoing for outgoing in planned if outgoing.email == original.recipient_email]
+    if not again:
         raise LookupError(f"e-mail {email_id} cannot be rebuilt from its event data")
-    context = contexts[0]
-    return [
-        Outgoing(
-            event.id,
-            original.event_type,
-            original.template,
-            original.event_data,
-            original.recipient_email,
-            original.recipient_name,
-            original.locale,
-            context,
-            resend_of=original,
-        )
-    ]
+    return [replace(again[0], locale=original.locale, resend_of=original)]
 
 
 def _logged(outgoing: Outgoing) -> Email | None:
@@ -135,13 +151,20 @@ def _logged(outgoing: Outgoing) -> Email | None:
 
 def _render(outgoing: Outgoing) -> Rendered:
     firm = current_app.config["PORTAL_FIRM_NAME"]
-    return render(outgoing.template, outgoing.locale, {**outgoing.context, "firm_name": firm})
+    context = {**outgoing.context, "firm_name": firm}
+    return render(outgoing.template, outgoing.locale, context, outgoing.time_zone)
+
+
+def _kept_data(outgoing: Outgoing) -> dict:
+    """The event data the log keeps: without the one-time links it must not hold."""
+    secret = outgoing.notification.secret_fields
+    return {key: None if key in secret else value for key, value in outgoing.event_data.items()}
 
 
 def _record(
     outgoing: Outgoing, row: Email | None, status: str, subject: str, error: str | None = None
 ) -> Email:
-    """Write the log row (a failed one from an earlier attempt is updated) and its event."""
+    """Write the log row (a failed or held one from earlier is updated) and its event."""
     if row is None:
         row = Email(
             id=new_id(),
@@ -154,7 +177,7 @@ def _record(
         db.session.add(row)
     sender = current_app.config["MAIL_FROM"]
     row.event_type = outgoing.event_type
-    row.event_data = outgoing.event_data
+    row.event_data = _kept_data(outgoing)
     row.template = outgoing.template
     row.recipient_name = outgoing.name
     row.locale = outgoing.locale
@@ -166,7 +189,8 @@ def _record(
         row.sent_at = utcnow()
         if outgoing.resend_of is not None:
             outgoing.resend_of.resend_count += 1
-    add_event(email_sent(row) if status == SENT else email_failed(row))
+    if status != HELD:
+        add_event(email_sent(row) if status == SENT else email_failed(row))
     return row
 
 
@@ -207,6 +231,12 @@ def deliver(event: Event) -> None:
         row = _logged(outgoing)
         if row is not None and row.status == SENT:
             continue
+        if outgoing.notification.after_invitation and must_wait_for_invitation(
+            outgoing.user_id, outgoing.email
+        ):
+            if row is None or row.status != HELD:
+                _record(outgoing, row, HELD, _render(outgoing).subject)
+            continue
         try:
             rendered = _render(outgoing)
             rejection = _send(outgoing, rendered)
@@ -216,6 +246,9 @@ def deliver(event: Event) -> None:
             _defer([*planned[position + 1 :], outgoing], f"{type(exc).__name__}: {exc}")
             return
         _record(outgoing, row, FAILED if rejection else SENT, rendered.subject, rejection)
+        if not rejection and outgoing.template == INVITATION_TEMPLATE:
+            forget_links(outgoing.email, except_url=outgoing.event_data["accept_url"])
+            release_held(outgoing.user_id, outgoing.email)
         progress = True
 
 
@@ -251,15 +284,10 @@ def on_park(event: Event, error: str) -> None:
         row = _logged(outgoing)
         if row is not None and row.status == SENT:
             continue
+        if row is not None and row.status == HELD and event.type != EMAIL_RELEASED:
+            continue  # still waiting for the invitation: a failed redelivery changes nothing
         try:
             subject = _render(outgoing).subject
         except Exception:  # noqa: BLE001 - the failure may be the template itself
             subject = ""
         _record(outgoing, row, FAILED, subject, error)
-
-
-def request_resend(email: Email, requested_by: str) -> str:
-    """Queue a resend of a logged e-mail; the worker sends it with the usual retries."""
-    event = resend_requested(email.id, requested_by)
-    add_event(event)
-    return event.id

@@ -12,6 +12,8 @@ EMAIL_FAILED = "mailer.email.failed"
 RESEND_REQUESTED = "mailer.email.resend_requested"
 # Some e-mails of an event went out and the rest could not yet: the rest are retried on their own.
 EMAIL_DEFERRED = "mailer.email.deferred"
+# A held e-mail may go out now (its recipient's invitation e-mail was sent): the worker sends it.
+EMAIL_RELEASED = "mailer.email.released"
 
 
 class EmailOutcomeSchema(ma.Schema):
@@ -35,6 +37,13 @@ class ResendRequestedSchema(ma.Schema):
     requested_by = ma.fields.String(load_default=None, allow_none=True)
 
 
+class EmailReleasedSchema(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    email_id = ma.fields.String(required=True)
+
+
 class EmailDeferredSchema(ma.Schema):
     """The e-mails of one event still to send, to whom (in the order to try them) and why."""
 
@@ -51,6 +60,7 @@ class EmailDeferredSchema(ma.Schema):
 _sent = EmailOutcomeSchema(exclude=("error",))
 _failed = EmailOutcomeSchema()
 resend_requested_schema = ResendRequestedSchema()
+email_released_schema = EmailReleasedSchema()
 email_deferred_schema = EmailDeferredSchema()
 
 
@@ -65,6 +75,11 @@ def email_failed(email: object) -> Event:
 def resend_requested(email_id: str, requested_by: str) -> Event:
     data = resend_requested_schema.dump({"email_id": email_id, "requested_by": requested_by})
     return Event(RESEND_REQUESTED, data, subject=email_id)
+
+
+def email_released(email_id: str) -> Event:
+    data = email_released_schema.dump({"email_id": email_id})
+    return Event(EMAIL_RELEASED, data, subject=email_id)
 
 
 def email_deferred(

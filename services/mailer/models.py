@@ -18,6 +18,8 @@ db = SQLAlchemy()
 
 SENT = "sent"
 FAILED = "failed"
+# Not sent yet: it tells a person about access before their invitation e-mail went out.
+HELD = "held"
 
 
 class OutboxEvent(OutboxMixin, db.Model):
@@ -37,6 +39,8 @@ class Recipient(db.Model):
     email: Mapped[str] = mapped_column(sa.String(320), index=True)
     name: Mapped[str] = mapped_column(sa.String(200), default="")
     locale: Mapped[str | None] = mapped_column(sa.String(35))
+    # IANA name of the zone dates and times are written in; None: the firm's PORTAL_TIME_ZONE.
+    time_zone: Mapped[str | None] = mapped_column(sa.String(64))
     kind: Mapped[str | None] = mapped_column(sa.String(20))
     status: Mapped[str | None] = mapped_column(sa.String(20))
     # Time of the identity event applied last: an older event arriving late changes nothing.
@@ -51,7 +55,7 @@ class Email(db.Model):
     __table_args__ = (
         # A redelivered or replayed event never sends the same e-mail twice.
         sa.UniqueConstraint("event_id", "recipient_email", name="uq_emails_event_recipient"),
-        sa.CheckConstraint("status IN ('sent', 'failed')", name="ck_emails_status"),
+        sa.CheckConstraint("status IN ('sent', 'failed', 'held')", name="ck_emails_status"),
         sa.Index("ix_emails_created_at", "created_at"),
     )
 

@@ -20,6 +20,7 @@ class UserChangedSchema(ma.Schema):
     email = ma.fields.String(required=True)
     name = ma.fields.String(load_default="", allow_none=True)
     locale = ma.fields.String(load_default=None, allow_none=True)
+    time_zone = ma.fields.String(load_default=None, allow_none=True)
     kind = ma.fields.String(load_default=None, allow_none=True)
     status = ma.fields.String(load_default=None, allow_none=True)
 
@@ -40,16 +41,17 @@ def on_user_changed(event: Event) -> None:
     recipient.email = user["email"].strip().lower()
     recipient.name = user["name"] or ""
     recipient.locale = user["locale"]
+    recipient.time_zone = user["time_zone"]
     recipient.kind = user["kind"]
     recipient.status = user["status"]
     recipient.changed_at = changed_at
 
 
-def known_locale(user_id: str | None, email: str) -> str | None:
-    """The locale the replica knows for this person (by user id, else by e-mail address)."""
+def known_recipient(user_id: str | None, email: str) -> Recipient | None:
+    """What the replica knows of this person (by user id, else by e-mail address)."""
     recipient = db.session.get(Recipient, user_id) if user_id else None
     if recipient is None:
         recipient = db.session.scalars(
             sa.select(Recipient).where(Recipient.email == email.strip().lower()).limit(1)
         ).first()
-    return recipient.locale if recipient is not None else None
+    return recipient

@@ -1,24 +1,35 @@
-"""E-mail templates: Jinja2 files `templates/<template>/<locale>.{subject.txt,txt,html}`."""
+"""E-mail templates: Jinja2 files `templates/<template>/<locale>.{subject.txt,txt,html}`.
+
+Dates, times and lists are written by Babel (CLDR) in the reader's language and time zone.
+"""
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale
+from babel.dates import format_date as babel_date
+from babel.dates import format_datetime as babel_datetime
+from babel.lists import format_list
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+
+log = logging.getLogger(__name__)
 
 LOCALES = ("en", "fr", "es")
 DEFAULT_LOCALE = "en"
 
-_MONTHS = {
-    "en": "January February March April May June July August September October November December",
-    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
-    "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre "
-    "diciembre",
+# A matter as each language names it (the templates are written for masculine nouns).
+_MATTER_NOUNS = {
+    "en": {"contract": "contract", "case": "case"},
+    "fr": {"contract": "contrat", "case": "dossier"},
+    "es": {"contract": "contrato", "case": "expediente"},
 }
-_AND = {"en": "and", "fr": "et", "es": "y"}
 
 
 @dataclass(frozen=True)
@@ -42,33 +53,77 @@ def resolve_locale(*candidates: str | None) -> str:
     return DEFAULT_LOCALE
 
 
-def format_date(value: date | datetime | str, locale: str) -> str:
-    """A date as people write it: November 29, 2026 / 29 novembre 2026 / 29 de noviembre de 2026."""
+def resolve_time_zone(*candidates: str | None) -> str:
+    """The first candidate that is a known IANA zone; UTC when none is."""
+    for candidate in candidates:
+        if not candidate:
+            continue
+        try:
+            ZoneInfo(candidate)
+        except (ZoneInfoNotFoundError, ValueError):
+            log.warning("unknown time zone %r ignored", candidate)
+            continue
+        return candidate
+    return "UTC"
+
+
+def _moment(value: date | datetime | str) -> datetime:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    month = _MONTHS[locale].split()[value.month - 1]
-    if locale == "fr":
-        return f"{'1er' if value.day == 1 else value.day} {month} {value.year}"
-    if locale == "es":
-        return f"{value.day} de {month} de {value.year}"
-    return f"{month} {value.day}, {value.year}"
+    if not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def format_date(value: date | datetime | str, locale: str, time_zone: str = "UTC") -> str:
+    """The day as the reader's language writes it, in their time zone: December 1, 2026."""
+    return babel_date(_moment(value).astimezone(ZoneInfo(time_zone)), "long", locale=locale)
+
+
+@cache
+def _time_with_zone_pattern(locale: str) -> str:
+    """The language's full time pattern (`h:mm:ss a zzzz`) without the seconds."""
+    return Locale.parse(locale).time_formats["full"].pattern.replace(":ss", "")
+
+
+def format_datetime(value: datetime | str, locale: str, time_zone: str = "UTC") -> str:
+    """Day, time and the zone's name in the reader's language and zone:
+    `December 1, 2026, 9:15 AM Central European Standard Time`."""
+    moment = _moment(value)
+    zone = ZoneInfo(time_zone)
+    day = babel_date(moment.astimezone(zone), "long", locale=locale)
+    time = babel_datetime(moment, _time_with_zone_pattern(locale), tzinfo=zone, locale=locale)
+    return Locale.parse(locale).datetime_formats["long"].format(time, day)
 
 
 def format_names(names: list[str], locale: str) -> str:
-    """`A, B and C` / `A, B et C` / `A, B y C`."""
-    if len(names) <= 1:
-        return "".join(names)
-    return f"{', '.join(names[:-1])} {_AND[locale]} {names[-1]}"
+    """`A, B, and C` / `A, B et C` / `A, B y C`."""
+    return format_list(list(names), locale=locale) if names else ""
 
 
 @pass_context
 def _date_filter(context, value) -> str:
-    return format_date(value, context["locale"])
+    return format_date(value, context["locale"], context["time_zone"])
+
+
+@pass_context
+def _datetime_filter(context, value) -> str:
+    return format_datetime(value, context["locale"], context["time_zone"])
 
 
 @pass_context
 def _names_filter(context, names) -> str:
     return format_names(list(names), context["locale"])
+
+
+@pass_context
+def _noun_filter(context, kind: str) -> str:
+    return _MATTER_NOUNS[context["locale"]][kind]
+
+
+def _full_stop(text: str) -> str:
+    """The full stop a sentence ending in `text` still needs: none after `Acme Inc.`."""
+    return "" if str(text).rstrip().endswith((".", "!", "?", "…")) else "."
 
 
 _env = Environment(
@@ -77,17 +132,23 @@ _env = Environment(
     undefined=StrictUndefined,
     keep_trailing_newline=True,
 )
-_env.filters["date"] = _date_filter
-_env.filters["names"] = _names_filter
+_env.filters.update(
+    date=_date_filter,
+    datetime=_datetime_filter,
+    names=_names_filter,
+    noun=_noun_filter,
+    full_stop=_full_stop,
+)
 
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def render(template: str, locale: str, context: dict) -> Rendered:
-    """Render the subject, the text body and its HTML alternative of `template` in `locale`."""
-    context = {**context, "locale": locale}
+def render(template: str, locale: str, context: dict, time_zone: str = "UTC") -> Rendered:
+    """Render the subject, the text body and its HTML alternative of `template` in `locale`,
+    dates and times in `time_zone`."""
+    context = {**context, "locale": locale, "time_zone": time_zone}
 
     def part(suffix: str) -> str:
         return _env.get_template(f"{template}/{locale}.{suffix}").render(context)

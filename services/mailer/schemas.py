@@ -4,7 +4,7 @@ import marshmallow as ma
 
 from services.common.pagination import MAX_PAGE_SIZE, PageQuerySchema, page_schema
 
-from .models import FAILED, SENT
+from .models import FAILED, HELD, SENT
 
 
 class EmailSchema(ma.Schema):
@@ -16,7 +16,12 @@ class EmailSchema(ma.Schema):
     locale = ma.fields.String()
     template = ma.fields.String()
     subject = ma.fields.String()
-    status = ma.fields.String(metadata={"enum": [SENT, FAILED]})
+    status = ma.fields.String(
+        metadata={
+            "enum": [SENT, FAILED, HELD],
+            "description": "held: waits until the recipient's invitation e-mail has been sent",
+        }
+    )
     message_id = ma.fields.String()
     error = ma.fields.String(allow_none=True)
     resend_count = ma.fields.Integer()
@@ -32,7 +37,7 @@ class EmailQuerySchema(PageQuerySchema):
         unknown = ma.EXCLUDE
 
     recipient = ma.fields.String(metadata={"description": "Part of the recipient's address"})
-    status = ma.fields.String(validate=ma.validate.OneOf([SENT, FAILED]))
+    status = ma.fields.String(validate=ma.validate.OneOf([SENT, FAILED, HELD]))
     event_type = ma.fields.String()
     # The log is read a screenful at a time: a longer default page than the other lists.
     page_size = ma.fields.Integer(

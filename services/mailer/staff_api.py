@@ -9,8 +9,8 @@ from services.common.models import is_id
 from services.common.pagination import contains, paginate
 from services.common.problems import ProblemError
 
-from .delivery import request_resend
 from .models import Email, db
+from .resends import request_resend, resend_refusal
 from .schemas import EmailPageSchema, EmailQuerySchema, EmailSchema, ResendAcceptedSchema
 
 blp = Blueprint(
@@ -65,13 +65,20 @@ class EmailResend(MethodView):
     @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
     @staff_required()
     def post(self, email_id: str) -> dict:
         """Send a logged e-mail again (a new log entry, linked to this one through `resend_of`).
 
-        Accepted, not done: the worker sends it, with the usual retries.
+        Accepted, not done: the worker sends it, with the usual retries. Refused (409, the
+        problem says why) when it would reach a stale address or carry a dead link: an e-mail
+        still held for the invitation, a one-time link (password reset), a person whose address
+        changed or who is disabled, an invitation accepted, expired or replaced by a newer one.
         """
         email = _email_or_404(email_id)
+        refusal = resend_refusal(email)
+        if refusal is not None:
+            raise ProblemError(409, refusal.message, code=refusal.code)
         resend_event_id = request_resend(email, current_caller().user_id)
         db.session.commit()
         return {"resend_event_id": resend_event_id}

@@ -1,8 +1,9 @@
 """The audience of a matter — the portal users who may see it: computed, stored, announced.
 
 When a matter is visible its audience is its requester and watchers (while they are active
-members of the matter's company), its collaborators, and every active member of that company
-when the company lets members see each other's requests. Disabled users are never in it.
+members of the matter's company), its collaborators (until withdrawn), and every active member
+of that company when the company lets members see each other's requests. Disabled users are
+never in it.
 Callers hold the matter rows locked (SELECT ... FOR UPDATE) so versions never interleave.
 """
 
@@ -79,7 +80,9 @@ def compute(matters: Sequence[Matter]) -> dict[str, Audience]:
     )
     collaborators = _by_matter(
         sa.select(Collaborator.matter_id, Collaborator.user_id).where(
-            Collaborator.matter_id.in_(ids), _enabled(Collaborator.user_id)
+            Collaborator.matter_id.in_(ids),
+            Collaborator.withdrawn_at.is_(None),
+            _enabled(Collaborator.user_id),
         )
     )
     for matter in visible:

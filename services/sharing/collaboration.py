@@ -1,7 +1,9 @@
-"""Use cases on collaborators: the firm adds or removes approvers and signees; they decide.
+"""Use cases on collaborators: the firm adds or withdraws approvers and signees; they decide.
 
 Collaborators may belong to any company (a counterparty signs too) but must be portal users.
-A decision is final: the collaborator row is locked while deciding, so two clicks make one.
+A decision is final: it is a compare-and-set on the collaborator row, so two clicks make one.
+The firm may withdraw a collaborator at any time: their access goes at once, and a decision
+or signature they made stays on record, marked withdrawn.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from .portal_queries import visible_matter
 from .service import company_of, get_matter, notification_recipients
 
 DECIDED = {"approve": "approved", "reject": "rejected"}
+_UNDECIDED = Collaborator.status == "pending"
+_LIVE = Collaborator.withdrawn_at.is_(None)  # not withdrawn by the firm
 
 
 def list_collaborators(matter_id: str, page: int, page_size: int) -> dict:
@@ -62,6 +66,7 @@ def add_collaborator(matter_id: str, user_id: str, role: str) -> Collaborator:
         Collaborator.matter_id == matter.id,
         Collaborator.user_id == user.id,
         Collaborator.role == role,
+        _LIVE,
     )
     if db.session.scalar(existing):
         raise _exists(role)
@@ -80,7 +85,11 @@ def add_collaborator(matter_id: str, user_id: str, role: str) -> Collaborator:
     return collaborator
 
 
-def remove_collaborator(matter_id: str, collaborator_id: str) -> None:
+def withdraw_collaborator(matter_id: str, collaborator_id: str, staff_id: str) -> None:
+    """Take the collaborator's access away now (they leave the audience, documents hears it).
+
+    One who has not decided is removed; a decision or signature stays, marked withdrawn. Each
+    is a compare-and-set on the row, so a decision made meanwhile is kept, never deleted."""
     matter = get_matter(matter_id, lock=True)
     collaborator = db.session.get(Collaborator, collaborator_id) if is_id(collaborator_id) else None
     if collaborator is None or collaborator.matter_id != matter.id:
@@ -89,45 +98,72 @@ def remove_collaborator(matter_id: str, collaborator_id: str) -> None:
             f"Matter {matter_id} has no collaborator with the id {collaborator_id}.",
             code="COLLABORATOR_NOT_FOUND",
         )
-    if collaborator.status != "pending":
-        raise ProblemError(
-            409,
-            f"This {collaborator.role} has already decided ({collaborator.status}); "
-            "a decision stays on record.",
-            code="COLLABORATOR_DECIDED",
+    this = Collaborator.id == collaborator.id
+    removed = db.session.execute(sa.delete(Collaborator).where(this, _UNDECIDED))
+    if removed.rowcount == 0:  # decided: keep the record (withdrawn already: nothing changes)
+        db.session.execute(
+            sa.update(Collaborator)
+            .where(this, _LIVE)
+            .values(withdrawn_at=utcnow(), withdrawn_by=staff_id)
         )
-    db.session.delete(collaborator)
     audience.refresh([matter])
     db.session.commit()
 
 
-def _my_pending(
-    matter_id: str, user_id: str, role: str, code: str, lock: bool = True
-) -> Collaborator:
-    """My collaboration of `role` on a matter I can see, still undecided (locked by default)."""
+def _my_pending(matter_id: str, user_id: str, role: str, code: str) -> Collaborator:
+    """My collaboration of `role` on a matter I can see, still undecided."""
     visible_matter(matter_id, user_id)
-    query = sa.select(Collaborator).where(
-        Collaborator.matter_id == matter_id,
-        Collaborator.user_id == user_id,
-        Collaborator.role == role,
+    collaborator = db.session.scalar(
+        sa.select(Collaborator).where(
+            Collaborator.matter_id == matter_id,
+            Collaborator.user_id == user_id,
+            Collaborator.role == role,
+            _LIVE,
+        )
     )
-    collaborator = db.session.scalar(query.with_for_update() if lock else query)
     if collaborator is None:
         raise ProblemError(403, f"You are not asked to act as {role} on this matter.", code=code)
     if collaborator.status != "pending":
+        raise _final(collaborator.status)
+    return collaborator
+
+
+def _final(status: str) -> ProblemError:
+    return ProblemError(
+        409,
+        f"You already decided on this matter ({status}); a decision is final.",
+        code="DECISION_FINAL",
+    )
+
+
+def _settle(collaborator: Collaborator, code: str, **decided: object) -> None:
+    """Pending and live -> decided, as one compare-and-set (atomic on PostgreSQL and SQLite
+    alike): two clicks, or a click and a withdrawal, make one outcome."""
+    settled = db.session.execute(
+        sa.update(Collaborator)
+        .where(Collaborator.id == collaborator.id, _UNDECIDED, _LIVE)
+        .values(**decided)
+    )
+    if settled.rowcount != 1:
+        matter_id, user_id, role = collaborator.matter_id, collaborator.user_id, collaborator.role
+        db.session.rollback()
+        _my_pending(matter_id, user_id, role, code)  # raises what happened meanwhile
         raise ProblemError(
             409,
-            f"You already decided on this matter ({collaborator.status}); a decision is final.",
+            "This was decided meanwhile; reload the matter to see where it stands.",
             code="DECISION_FINAL",
         )
-    return collaborator
 
 
 def decide(matter_id: str, user_id: str, decision: str, comment: str | None) -> Collaborator:
     collaborator = _my_pending(matter_id, user_id, "approver", "NOT_AN_APPROVER")
-    collaborator.status = DECIDED[decision]
-    collaborator.comment = comment or None
-    collaborator.decided_at = utcnow()
+    _settle(
+        collaborator,
+        "NOT_AN_APPROVER",
+        status=DECIDED[decision],
+        comment=comment or None,
+        decided_at=utcnow(),
+    )
     matter = get_matter(matter_id)
     _, notify, _ = notification_recipients(matter)
     user = db.session.get(User, user_id)
@@ -141,26 +177,28 @@ def sign(
 ) -> Collaborator:
     """Sign over the documents the signee sees, as the documents service answers for them.
 
-    The call to documents happens before the collaborator row is locked (a refusal needs no
-    call); its failure is a 503 with nothing recorded."""
-    _my_pending(matter_id, user_id, "signee", "NOT_A_SIGNEE", lock=False)
-    documents = documents_client.visible_documents(matter_id)
-    db.session.rollback()  # end the read; the decision is made on the locked row below
+    Documents is asked after the checks (a refusal needs no call) and outside any transaction;
+    its failure, or an answer from an audience older than the one sharing published (before the
+    call, or while it ran), is a 503 with nothing recorded."""
+    _my_pending(matter_id, user_id, "signee", "NOT_A_SIGNEE")
+    published = get_matter(matter_id).audience_version
+    db.session.rollback()  # hold no transaction while documents answers
+    shown = documents_client.visible_documents(matter_id, published)
     collaborator = _my_pending(matter_id, user_id, "signee", "NOT_A_SIGNEE")
+    matter = get_matter(matter_id)
+    if matter.audience_version > shown.audience_version:
+        raise documents_client.catching_up()
     now = utcnow()
-    collaborator.status = "signed"
-    collaborator.decided_at = now
-    collaborator.signature = Signature(
+    _settle(collaborator, "NOT_A_SIGNEE", status="signed", decided_at=now)
+    collaborator.signature = signature = Signature(
         full_name=full_name,
         signed_at=now,
         ip_address=(ip_address or None) and ip_address[:45],
         user_agent=(user_agent or None) and user_agent[:500],
-        documents=documents,
+        documents=shown.documents,
     )
-    matter = get_matter(matter_id)
     _, notify, _ = notification_recipients(matter)
     user = db.session.get(User, user_id)
-    signature = collaborator.signature
     add_event(
         events.signature_signed(matter, company_of(matter), collaborator, user, signature, notify)
     )

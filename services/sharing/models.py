@@ -148,7 +148,16 @@ class Collaborator(db.Model):
 
     __tablename__ = "collaborators"
     __table_args__ = (
-        sa.UniqueConstraint("matter_id", "user_id", "role", name="uq_collaborators_role"),
+        # One live collaboration per person and role; withdrawn ones stay beside it as records.
+        sa.Index(
+            "uq_collaborators_role",
+            "matter_id",
+            "user_id",
+            "role",
+            unique=True,
+            postgresql_where=sa.text("withdrawn_at IS NULL"),
+            sqlite_where=sa.text("withdrawn_at IS NULL"),
+        ),
     )
 
     id: Mapped[str] = _id()
@@ -161,6 +170,9 @@ class Collaborator(db.Model):
     # Set once the collaborator.added e-mail went out (only when the matter is visible).
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when the firm withdrew them after they decided: no access any more, the record stays.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_by: Mapped[str | None] = mapped_column(sa.String(36))  # a staff user id
 
     signature: Mapped[Signature | None] = relationship(cascade="all")
 

@@ -65,8 +65,16 @@ def approve_or_reject(data: dict, matter_id: str):
 @portal_required
 @blp.arguments(SignSchema)
 @blp.response(201, SignatureReceiptSchema)
+@blp.alt_response(
+    503,
+    response="SERVICE_UNAVAILABLE",
+    description="Nothing was signed: the documents could not be checked yet (Retry-After)",
+)
 def sign(data: dict, matter_id: str):
-    """Sign as a signee over the matter's current documents; the signature is final."""
+    """Sign as a signee over the matter's documents you see now; the signature is final.
+
+    The receipt names each document signed with its SHA-256; `no_documents` is true when none
+    was shown to you. A 503 (with Retry-After) means nothing was signed: try again in a moment."""
     signed = collaboration.sign(
         matter_id,
         current_caller().user_id,
@@ -80,4 +88,5 @@ def sign(data: dict, matter_id: str):
         "full_name": signature.full_name,
         "signed_at": signature.signed_at,
         "documents": signature.documents,
+        "no_documents": not signature.documents,
     }

@@ -111,6 +111,7 @@ _MY_COLLABORATIONS = (
     .where(
         Collaborator.matter_id.in_(sa.bindparam("ids", expanding=True)),
         Collaborator.user_id == sa.bindparam("user_id"),
+        Collaborator.withdrawn_at.is_(None),
     )
     .order_by(Collaborator.role)
 )
@@ -182,7 +183,7 @@ def matter_for(matter_id: str, user_id: str) -> dict:
     item = _items([row], user_id)[0]
     collaborators = db.session.scalars(
         sa.select(Collaborator)
-        .where(Collaborator.matter_id == matter_id)
+        .where(Collaborator.matter_id == matter_id, Collaborator.withdrawn_at.is_(None))
         .order_by(Collaborator.created_at, Collaborator.id)
     ).all()
     users = users_by_id(c.user_id for c in collaborators)

@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 
 from services.common.pagination import page_schema
 
-from .schemas import CompanyRefSchema, SignedDocumentSchema
+from .schemas import NO_DOCUMENTS, CompanyRefSchema, SignedDocumentSchema
 
 
 class ApprovalSchema(ma.Schema):
@@ -84,7 +84,10 @@ class SignatureReceiptSchema(ma.Schema):
     collaborator_id = fields.String()
     full_name = fields.String()
     signed_at = fields.DateTime()
-    documents = fields.List(fields.Nested(SignedDocumentSchema))
+    documents = fields.List(
+        fields.Nested(SignedDocumentSchema), metadata={"description": "What was signed"}
+    )
+    no_documents = fields.Boolean(metadata={"description": NO_DOCUMENTS})
 
 
 PortalMatterPageSchema = page_schema(PortalMatterSchema, "PortalMatterPage")

@@ -145,12 +145,22 @@ class SignedDocumentSchema(ma.Schema):
     sha256 = fields.String()
 
 
+NO_DOCUMENTS = (
+    "True when no document of the matter was shown to the signee when they signed (documents "
+    "had caught up with the matter's audience): the signature covers none"
+)
+
+
 class SignatureSchema(ma.Schema):
     full_name = fields.String()
     signed_at = fields.DateTime()
     ip_address = fields.String(allow_none=True)
     user_agent = fields.String(allow_none=True)
     documents = fields.List(fields.Nested(SignedDocumentSchema))
+    no_documents = fields.Function(
+        lambda signature: not signature.documents,
+        metadata={"type": "boolean", "description": NO_DOCUMENTS},
+    )
 
 
 class CollaboratorSchema(ma.Schema):
@@ -162,6 +172,13 @@ class CollaboratorSchema(ma.Schema):
     comment = fields.String(allow_none=True)
     signature = fields.Nested(SignatureSchema, allow_none=True)
     created_at = fields.DateTime()
+    withdrawn_at = fields.DateTime(
+        allow_none=True,
+        metadata={"description": "Set when the firm withdrew them after they decided"},
+    )
+    withdrawn_by = fields.Nested(
+        PersonSchema, allow_none=True, metadata={"description": "The staff member who did"}
+    )
 
 
 class RecipientsSchema(ma.Schema):

@@ -151,9 +151,11 @@ class Collaborators(MethodView):
 @blp.delete("/<matter_id>/collaborators/<collaborator_id>")
 @staff_required()
 @blp.response(204)
-def remove_collaborator(matter_id: str, collaborator_id: str):
-    """Withdraw a collaborator who has not decided yet."""
-    collaboration.remove_collaborator(matter_id, collaborator_id)
+def withdraw_collaborator(matter_id: str, collaborator_id: str):
+    """Withdraw a collaborator at any time: their access to the matter and its attachments
+    goes at once. One who has not decided is removed; a decision or signature stays listed,
+    marked withdrawn (when, by whom)."""
+    collaboration.withdraw_collaborator(matter_id, collaborator_id, current_caller().user_id)
 
 
 def _recipients(matter) -> dict:

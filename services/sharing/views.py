@@ -72,7 +72,9 @@ def matter_view(matter: Matter) -> dict:
 
 
 def collaborator_views(collaborators: Sequence[Collaborator]) -> list[dict]:
-    users = users_by_id(c.user_id for c in collaborators)
+    users = users_by_id(
+        [c.user_id for c in collaborators] + [c.withdrawn_by for c in collaborators]
+    )
     return [
         {
             "id": c.id,
@@ -83,6 +85,8 @@ def collaborator_views(collaborators: Sequence[Collaborator]) -> list[dict]:
             "comment": c.comment,
             "signature": c.signature,
             "created_at": c.created_at,
+            "withdrawn_at": c.withdrawn_at,
+            "withdrawn_by": person(c.withdrawn_by, users),
         }
         for c in collaborators
     ]

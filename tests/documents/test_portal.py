@@ -167,6 +167,15 @@ def test_an_older_audience_event_is_ignored(client, matter, staff, requester):
     assert listed.status_code == 404
 
 
+def test_the_listing_says_which_audience_it_reflects(client, matter, staff, requester):
+    """Sharing signs only over an answer that has caught up with the audience it published."""
+    path = f"/api/v1/portal/matters/{matter.id}/documents"
+    matter.publish({requester: ["requester"]}, attachments=True, version=4)
+    assert client.get(path, headers=matter.portal_headers(requester)).json["audience_version"] == 4
+    matter.publish({requester: ["requester", "collaborator"]}, attachments=True, version=7)
+    assert client.get(path, headers=matter.portal_headers(requester)).json["audience_version"] == 7
+
+
 def test_each_namespace_refuses_the_other_kind_of_token(client, matter, staff, requester):
     matter.publish({requester: ["requester"]}, attachments=True)
     document = add_document(client, staff, matter.id)

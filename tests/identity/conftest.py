@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from services.common import migrate
 from services.identity import create_app
 from services.identity.models import db
 
@@ -20,6 +21,8 @@ TABLES = (
     "outbox",
     "processed_events",
     "login_failures",
+    "password_reset_requests",
+    "password_resets",
     "refresh_tokens",
     "invitations",
     "memberships",
@@ -61,3 +64,22 @@ def admin(app: Flask, client: FlaskClient) -> Session:
 def agent(app: Flask, client: FlaskClient) -> Session:
     user_id = make_user(app, "agent@firm.example", kind="staff", role="agent")
     return sign_in(client, "agent@firm.example", user_id)
+
+
+@pytest.fixture
+def sqlite_app(tmp_path, amqp_url) -> Flask:
+    """The same service on SQLite (as `make run` has it): a fresh migrated file per test."""
+    url = f"sqlite:///{tmp_path / 'identity.db'}"
+    migrate.upgrade("identity", url)
+    return create_app(
+        SQLALCHEMY_DATABASE_URI=url,
+        AMQP_URL=amqp_url,
+        TESTING=True,
+        PORTAL_WEB_URL="https://portal.example/portal",
+    )
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def any_app(request) -> Flask:
+    """Each database the service runs on: PostgreSQL (production) and SQLite (`make run`)."""
+    return request.getfixturevalue("app" if request.param == "postgresql" else "sqlite_app")

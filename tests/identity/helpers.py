@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -104,3 +106,23 @@ def assert_problem(response, status: int, code: str | None = None) -> dict:
     if code:
         assert body["code"] == code, body
     return body
+
+
+def at_once(count_: int, call: Callable[[int], object]) -> list:
+    """Run call(0) .. call(count_ - 1) in threads released together by a barrier; their results."""
+    barrier = threading.Barrier(count_)
+    results: list = [None] * count_
+
+    def run(index: int) -> None:
+        barrier.wait()
+        try:
+            results[index] = call(index)
+        except Exception as exc:  # noqa: BLE001 - reported to the test as a result
+            results[index] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count_)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results

@@ -53,6 +53,20 @@ def test_create_admin_says_what_is_missing(app, monkeypatch, capsys):
     assert count(app, User) == 0
 
 
+def test_create_admin_refuses_a_guessable_password_and_says_why(app, monkeypatch, capsys):
+    _env(
+        monkeypatch,
+        app,
+        PORTAL_ADMIN_EMAIL="boss@firm.example",
+        PORTAL_ADMIN_PASSWORD="password1234",
+    )
+    assert create_admin.main() == 2
+    err = capsys.readouterr().err
+    assert "PORTAL_ADMIN_PASSWORD: This password is too easy to guess." in err
+    assert "common" in err  # zxcvbn's reason
+    assert count(app, User) == 0
+
+
 def test_a_change_lost_at_commit_takes_its_event_with_it(app, client, admin, monkeypatch):
     # As if a concurrent request took the address between the check and the commit.
     monkeypatch.setattr(users, "_ensure_email_free", lambda *_args: None)

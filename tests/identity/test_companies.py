@@ -129,7 +129,13 @@ def test_members_are_added_changed_and_deactivated(app, client, agent):
         "company_id": company_id,
         "role": "primary",
         "active": True,
-        "user": {"id": user_id, "email": "dana@client.example", "name": "Dana", "locale": "en"},
+        "user": {
+            "id": user_id,
+            "email": "dana@client.example",
+            "name": "Dana",
+            "locale": "en",
+            "time_zone": None,
+        },
     }
 
     again = client.post(

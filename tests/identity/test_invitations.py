@@ -46,7 +46,14 @@ def test_invitation_event_carries_everything_the_email_needs(app, client, admin)
     assert len(token) >= 43  # 32 random bytes
     assert data == {
         "invitation_id": body["invitation_id"],
-        "user": {"id": user_id, "email": "dana@client.example", "name": "Dana", "locale": "en"},
+        "email": "dana@client.example",
+        "user": {
+            "id": user_id,
+            "email": "dana@client.example",
+            "name": "Dana",
+            "locale": "en",
+            "time_zone": None,
+        },
         "accept_url": data["accept_url"],
         "expires_at": data["expires_at"],
         "invited_by": {"id": admin.user_id, "name": "Someone"},
@@ -180,3 +187,97 @@ def test_only_admins_invite_staff(app, client, agent):
 def test_inviting_an_unknown_user_is_404(client, admin):
     response = client.post("/api/v1/users/nope/invite", headers=admin.headers)
     assert_problem(response, 404, "USER_NOT_FOUND")
+
+
+def _inspect(client, token: str):
+    return client.post("/api/v1/auth/invitations/inspect", json={"token": token})
+
+
+def test_inspecting_shows_who_invited_whom_to_which_companies(app, client, admin):
+    acme, globex = make_company(app, "Acme"), make_company(app, "Globex")
+    user_id = make_user(
+        app,
+        "dana@client.example",
+        status="invited",
+        name="Dana",
+        companies=((globex, "member"), (acme, "primary")),
+    )
+    token = _invite(client, admin, user_id)
+    response = _inspect(client, token)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    body = response.get_json()
+    assert body == {
+        "email": "dana@client.example",
+        "name": "Dana",
+        "invited_by": {"name": "Someone"},
+        "companies": [{"id": acme, "name": "Acme"}, {"id": globex, "name": "Globex"}],
+        "expires_at": body["expires_at"],
+    }
+    sent = [e for e in outbox(app) if e["type"] == "identity.invitation.sent"][-1]
+    assert body["expires_at"].startswith(sent["data"]["expires_at"].removesuffix("Z"))
+    # Looking changes nothing: it can still be accepted.
+    accept = {"token": token, "password": "a long enough secret"}
+    assert client.post("/api/v1/auth/invitations/accept", json=accept).status_code == 200
+
+
+def test_inspecting_a_used_expired_or_unknown_invitation_is_400(app, client, admin):
+    user_id = make_user(app, "dana@client.example", status="invited")
+    token = _invite(client, admin, user_id)
+    assert_problem(_inspect(client, "made-up"), 400, "INVITATION_INVALID")
+    accept = {"token": token, "password": "a long enough secret"}
+    assert client.post("/api/v1/auth/invitations/accept", json=accept).status_code == 200
+    assert_problem(_inspect(client, token), 400, "INVITATION_INVALID")
+    other = make_user(app, "eve@client.example", status="invited")
+    expired = _invite(client, admin, other)
+    with app.app_context():
+        db.session.execute(sa.update(Invitation).values(expires_at=utcnow() - timedelta(1)))
+        db.session.commit()
+    assert_problem(_inspect(client, expired), 400, "INVITATION_INVALID")
+
+
+def test_changing_the_email_voids_pending_invitations(app, client, admin):
+    user_id = make_user(app, "dana@old.example", status="invited")
+    token = _invite(client, admin, user_id)
+    sent = [e for e in outbox(app) if e["type"] == "identity.invitation.sent"][-1]
+    assert sent["data"]["email"] == "dana@old.example"  # the mailer can tell a stale address
+    response = client.patch(
+        f"/api/v1/users/{user_id}", json={"email": "dana@new.example"}, headers=admin.headers
+    )
+    assert response.status_code == 200
+    assert_problem(_inspect(client, token), 400, "INVITATION_INVALID")
+    _refused(client, token)
+    user = _user(app, user_id)
+    assert user.status == "invited" and user.password_hash is None
+    # A new invitation goes to the new address and works.
+    fresh = _invite(client, admin, user_id)
+    sent = [e for e in outbox(app) if e["type"] == "identity.invitation.sent"][-1]
+    assert sent["data"]["email"] == "dana@new.example"
+    accept = {"token": fresh, "password": "a long enough secret"}
+    assert client.post("/api/v1/auth/invitations/accept", json=accept).status_code == 200
+
+
+def test_an_invitation_is_bound_to_the_address_it_was_sent_to(app, client, admin):
+    user_id = make_user(app, "dana@old.example", status="invited")
+    token = _invite(client, admin, user_id)
+    # Even if the e-mail changed without voiding it (e.g. written before this rule existed).
+    with app.app_context():
+        db.session.execute(
+            sa.update(User).where(User.id == user_id).values(email="dana@new.example")
+        )
+        db.session.commit()
+    assert_problem(_inspect(client, token), 400, "INVITATION_INVALID")
+    _refused(client, token)
+
+
+def test_a_weak_password_is_refused_with_the_reason(app, client, admin):
+    user_id = make_user(app, "dana@client.example", status="invited", name="Dana Lee")
+    token = _invite(client, admin, user_id)
+    for weak in ("password1234", "DanaLee1990!", "dana@client.example"):
+        response = client.post(
+            "/api/v1/auth/invitations/accept", json={"token": token, "password": weak}
+        )
+        errors = assert_problem(response, 422, "VALIDATION_FAILED")["errors"]
+        assert errors["password"][0] == "This password is too easy to guess.", weak
+        assert len(errors["password"]) > 1  # and what to do about it
+    assert _user(app, user_id).status == "invited"

@@ -77,7 +77,12 @@ def test_reusing_a_rotated_refresh_token_revokes_the_whole_family(app, client, a
     rotated = client.post(
         "/api/v1/auth/refresh", json={"refresh_token": agent.refresh_token}
     ).get_json()
-    replay = client.post("/api/v1/auth/refresh", json={"refresh_token": agent.refresh_token})
+    # The thief replays from another address (the grace window is for the same client only).
+    replay = client.post(
+        "/api/v1/auth/refresh",
+        json={"refresh_token": agent.refresh_token},
+        headers={"X-Forwarded-For": "198.51.100.66"},
+    )
     assert_problem(replay, 401, "INVALID_REFRESH_TOKEN")
     # The thief's replay also ends the legitimate holder's session.
     legit = client.post("/api/v1/auth/refresh", json={"refresh_token": rotated["refresh_token"]})
@@ -114,6 +119,7 @@ def test_me_for_staff(app, client, admin):
         "email": "admin@firm.example",
         "name": "Someone",
         "locale": "en",
+        "time_zone": None,
         "kind": "staff",
         "role": "admin",
         "companies": [],

@@ -47,6 +47,7 @@ def test_create_portal_user_with_membership(app, client, agent):
         "email": "dana@client.example",
         "name": "Dana",
         "locale": "fr",
+        "time_zone": None,
         "kind": "portal",
         "role": None,
         "status": "invited",
@@ -142,6 +143,24 @@ def test_patch_user_writes_user_updated(app, client, agent):
     (event,) = outbox(app)
     assert event["type"] == "identity.user.updated"
     assert (event["data"]["name"], event["data"]["locale"]) == ("Dana S.", "es")
+
+
+def test_staff_set_a_users_time_zone_when_creating_and_changing_them(app, client, agent):
+    company_id = make_company(app, "Acme")
+    body = _contact(company_id, time_zone="America/Mexico_City")
+    created = client.post("/api/v1/users", json=body, headers=agent.headers)
+    assert created.status_code == 201 and created.json["time_zone"] == "America/Mexico_City"
+    user_id = created.json["id"]
+    changed = client.patch(
+        f"/api/v1/users/{user_id}", json={"time_zone": None}, headers=agent.headers
+    )
+    assert changed.status_code == 200 and changed.json["time_zone"] is None
+    events = [e for e in outbox(app) if e["type"].startswith("identity.user.")]
+    assert [e["data"]["time_zone"] for e in events] == ["America/Mexico_City", None]
+    refused = client.patch(
+        f"/api/v1/users/{user_id}", json={"time_zone": "CET+1"}, headers=agent.headers
+    )
+    assert "time_zone" in assert_problem(refused, 422)["errors"]
 
 
 def test_patch_to_an_email_in_use_is_409(app, client, agent):

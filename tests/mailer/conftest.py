@@ -36,6 +36,7 @@ def app(new_database, amqp_url, mail, minter) -> Iterator:
         SMTP_TIMEOUT=5.0,
         RETRY_DELAYS=[0.2, 0.5],
         PORTAL_FIRM_NAME="Dupont & Associés",
+        MAIL_FROM="Dupont & Associés <portail@dupont.example>",
         TESTING=True,
     )
     app.extensions["portal"].verifier = minter.verifier()
@@ -49,7 +50,11 @@ def client(app):
     return app.test_client()
 
 
-def invitation_event(**user) -> Event:
+def invitation_event(
+    expires_at: str = "2026-12-01T09:30:00Z",
+    accept_url: str = "https://portal.example.com/invitations/accept?token=s3cr3t-t0ken",
+    **user,
+) -> Event:
     """`identity.invitation.sent` as identity publishes it."""
     user_id = user.pop("id", str(uuid.uuid4()))
     return Event(
@@ -65,13 +70,61 @@ def invitation_event(**user) -> Event:
                 "locale": "fr",
                 **user,
             },
-            "accept_url": "https://portal.example.com/invitations/accept?token=s3cr3t-t0ken",
-            "expires_at": "2026-12-01T09:30:00Z",
+            "accept_url": accept_url,
+            "expires_at": expires_at,
             "invited_by": {"id": str(uuid.uuid4()), "name": "Jean Dupont"},
             "companies": [
                 {"id": str(uuid.uuid4()), "name": "Acme SA"},
                 {"id": str(uuid.uuid4()), "name": "Globex SARL"},
             ],
+        },
+    )
+
+
+# An invitation still valid whenever the tests run (staff may resend only those).
+LATER = "2099-01-01T00:00:00Z"
+RESET_URL = "https://portal.example.com/portal/reset-password?token=r3s3t-t0ken"
+
+
+def password_reset_event(**user) -> Event:
+    """`identity.password_reset.requested` as identity publishes it (CONTRACTS.md)."""
+    user_id = user.pop("id", str(uuid.uuid4()))
+    return Event(
+        type="identity.password_reset.requested",
+        subject=user_id,
+        source="/identity",
+        data={
+            "user": {
+                "id": user_id,
+                "email": "marie.curie@example.com",
+                "name": "Marie Curie",
+                "locale": "fr",
+                "time_zone": "Europe/Paris",
+                **user,
+            },
+            "reset_url": RESET_URL,
+            "expires_at": "2026-12-01T09:30:00Z",
+        },
+    )
+
+
+def user_event(event_type: str, user_id: str, time: str, **data) -> Event:
+    """`identity.user.created` / `.updated` as identity publishes it."""
+    return Event(
+        type=event_type,
+        subject=user_id,
+        source="/identity",
+        time=time,
+        data={
+            "id": user_id,
+            "email": "pablo@example.com",
+            "name": "Pablo Picasso",
+            "locale": "es",
+            "time_zone": None,
+            "kind": "portal",
+            "role": None,
+            "status": "invited",
+            **data,
         },
     )
 

@@ -16,26 +16,7 @@ from services.mailer import smtp
 from services.mailer.models import Email, ProcessedEvent, Recipient, db
 from services.mailer.rendering import Rendered
 
-from .conftest import body, emails, invitation_event, outbox
-
-
-def _user_event(event_type: str, user_id: str, time: str, **data) -> Event:
-    return Event(
-        type=event_type,
-        subject=user_id,
-        source="/identity",
-        time=time,
-        data={
-            "id": user_id,
-            "email": "pablo@example.com",
-            "name": "Pablo Picasso",
-            "locale": "es",
-            "kind": "portal",
-            "role": None,
-            "status": "invited",
-            **data,
-        },
-    )
+from .conftest import LATER, body, emails, invitation_event, outbox, user_event
 
 
 def test_an_invitation_is_sent_once_even_when_the_event_comes_twice(app, mail):
@@ -46,7 +27,7 @@ def test_an_invitation_is_sent_once_even_when_the_event_comes_twice(app, mail):
 
     (message,) = mail.messages
     assert message["To"] == "Marie Curie <marie.curie@example.com>"
-    assert message["From"] == "Client portal <no-reply@portal.local>"
+    assert message["From"] == "Dupont & Associés <portail@dupont.example>"
     assert message["Subject"] == "Dupont & Associés vous invite sur son portail client"
     assert message["Content-Language"] == "fr"
     text = message.get_body(("plain",)).get_content()
@@ -85,7 +66,7 @@ def test_the_log_stops_a_second_email_even_without_the_processed_event_record(ap
 
 def test_the_language_comes_from_the_recipients_replica_when_the_event_has_none(app, mail):
     user_id = str(uuid.uuid4())
-    created = _user_event("identity.user.created", user_id, "2026-11-01T10:00:00Z")
+    created = user_event("identity.user.created", user_id, "2026-11-01T10:00:00Z")
     assert handle_message(app, body(created), 0).action == "ack"
 
     handle_message(app, body(invitation_event(id=user_id, locale=None)), 0)
@@ -105,10 +86,10 @@ def test_an_unknown_language_falls_back_to_english(app, mail):
 
 def test_the_replica_keeps_the_newest_facts_whatever_order_events_arrive_in(app):
     user_id = str(uuid.uuid4())
-    updated = _user_event(
+    updated = user_event(
         "identity.user.updated", user_id, "2026-11-02T10:00:00Z", locale="fr", status="active"
     )
-    created = _user_event("identity.user.created", user_id, "2026-11-01T10:00:00Z")
+    created = user_event("identity.user.created", user_id, "2026-11-01T10:00:00Z")
 
     handle_message(app, body(updated), 0)
     handle_message(app, body(created), 0)
@@ -176,7 +157,7 @@ def test_an_address_the_server_rejects_is_logged_failed_at_once(app, rejecting_s
 
 
 def test_a_resend_sends_the_same_email_again_as_a_new_log_entry(app, mail):
-    event = invitation_event()
+    event = invitation_event(expires_at=LATER)
     handle_message(app, body(event), 0)
     (original,) = emails(app)
     resend = Event(

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from services.mailer.catalog import invitation_addressees
-from services.mailer.rendering import format_date, render, resolve_locale
+from services.mailer.catalog import NOTIFICATIONS, invitation_addressees
+from services.mailer.rendering import (
+    LOCALES,
+    format_date,
+    format_datetime,
+    format_names,
+    render,
+    resolve_locale,
+    resolve_time_zone,
+)
 
-from .conftest import invitation_event
+from .conftest import invitation_event, password_reset_event, sharing_event
 
 ACCEPT_URL = "https://portal.example.com/invitations/accept?token=s3cr3t-t0ken"
 
@@ -23,21 +31,21 @@ def _context(**user) -> dict:
         (
             "en",
             "Dupont & Associés invites you to its client portal",
-            "December 1, 2026",
+            "December 1, 2026, 9:30\u202fAM Coordinated Universal Time",
             "Acme SA and Globex SARL",
             "Hello Marie Curie,",
         ),
         (
             "fr",
             "Dupont & Associés vous invite sur son portail client",
-            "1er décembre 2026",
+            "1 décembre 2026, 09:30 temps universel coordonné",
             "Acme SA et Globex SARL",
             "Bonjour Marie Curie,",
         ),
         (
             "es",
             "Dupont & Associés le invita a su portal de clientes",
-            "1 de diciembre de 2026",
+            "1 de diciembre de 2026, 9:30 (tiempo universal coordinado)",
             "Acme SA y Globex SARL",
             "Hola, Marie Curie:",
         ),
@@ -61,9 +69,9 @@ def test_french_and_spanish_are_real_translations():
     spanish = render("invitation", "es", _context()).text
 
     assert "Pour accepter l’invitation et choisir votre mot de passe" in french
-    assert "expire le 1er décembre 2026" in french
+    assert "expire le 1 décembre 2026, 09:30 temps universel coordonné." in french
     assert "Para aceptar la invitación y elegir su contraseña" in spanish
-    assert "caduca el 1 de diciembre de 2026" in spanish
+    assert "caduca el 1 de diciembre de 2026, 9:30 (tiempo universal coordinado)." in spanish
 
 
 def test_html_escapes_what_the_event_carries_but_the_text_keeps_it_as_is():
@@ -103,8 +111,89 @@ def test_locale_comes_from_the_event_then_the_replica_then_english(candidates, e
     assert resolve_locale(*candidates) == expected
 
 
-def test_dates_are_written_as_each_language_does():
+def test_dates_are_written_by_babel_as_each_language_does_in_the_readers_zone():
     assert format_date("2026-03-15T23:00:00Z", "en") == "March 15, 2026"
     assert format_date("2026-03-15T23:00:00Z", "fr") == "15 mars 2026"
-    assert format_date("2026-08-01T08:00:00+02:00", "fr") == "1er août 2026"
+    assert format_date("2026-08-01T08:00:00+02:00", "fr") == "1 août 2026"
     assert format_date("2026-03-15T23:00:00Z", "es") == "15 de marzo de 2026"
+    # Late on the 15th in London is already the 16th in Paris.
+    assert format_date("2026-03-15T23:00:00Z", "fr", "Europe/Paris") == "16 mars 2026"
+
+
+@pytest.mark.parametrize(
+    ("locale", "zone", "written"),
+    [
+        ("en", "Europe/Paris", "December 1, 2026, 9:15\u202fAM Central European Standard Time"),
+        ("fr", "Europe/Paris", "1 décembre 2026, 09:15 heure normale d’Europe centrale"),
+        ("es", "America/Mexico_City", "1 de diciembre de 2026, 2:15 (hora estándar central)"),
+        ("en", "UTC", "December 1, 2026, 8:15\u202fAM Coordinated Universal Time"),
+    ],
+)
+def test_a_moment_carries_its_time_and_the_readers_zone(locale, zone, written):
+    assert format_datetime("2026-12-01T08:15:00Z", locale, zone) == written
+
+
+@pytest.mark.parametrize(
+    ("locale", "names", "written"),
+    [
+        ("en", ["Acme SA", "Globex SARL", "Initech"], "Acme SA, Globex SARL, and Initech"),
+        ("fr", ["Acme SA", "Globex SARL", "Initech"], "Acme SA, Globex SARL et Initech"),
+        ("es", ["Acme SA", "Globex SARL"], "Acme SA y Globex SARL"),
+        ("en", ["Acme SA"], "Acme SA"),
+        ("en", [], ""),
+    ],
+)
+def test_lists_are_joined_by_babel(locale, names, written):
+    assert format_names(names, locale) == written
+
+
+@pytest.mark.parametrize("locale", ["en", "fr", "es"])
+def test_a_company_name_ending_in_a_dot_gets_no_second_full_stop(locale):
+    context = {**_context(), "companies": ["Globex SARL", "Acme Inc."]}
+
+    email = render("invitation", locale, context)
+
+    for part in (email.text, email.html):
+        assert "Acme Inc.." not in part
+        assert "Inc.</strong>." not in part
+    assert "Acme Inc." in email.text
+    plain = render("invitation", locale, {**context, "companies": ["Acme SA"]}).text
+    assert "Acme SA." in plain
+
+
+def test_unknown_time_zones_fall_back_to_the_next_candidate_then_utc():
+    assert resolve_time_zone(None, "Europe/Paris", "UTC") == "Europe/Paris"
+    assert resolve_time_zone("Mars/Olympus", "America/Mexico_City") == "America/Mexico_City"
+    assert resolve_time_zone("", None) == "UTC"
+
+
+def _sample(event_type: str) -> dict:
+    if event_type == "identity.invitation.sent":
+        return invitation_event().data
+    if event_type == "identity.password_reset.requested":
+        return password_reset_event().data
+    return sharing_event(event_type).data
+
+
+@pytest.mark.parametrize("event_type", sorted(NOTIFICATIONS))
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("kind", ["contract", "case"])
+def test_every_email_renders_in_every_language_with_the_firm_and_no_leftovers(
+    event_type, locale, kind
+):
+    notification = NOTIFICATIONS[event_type]
+    data = _sample(event_type)
+    if "matter" in data:
+        data["matter"].update(kind=kind, company_name="Globex Inc.")
+    if "companies" in data:
+        data["companies"][-1]["name"] = "Globex Inc."
+    for addressee in notification.addressees(data):
+        context = {**addressee.context, "firm_name": "Acme Inc."}
+        email = render(notification.template, locale, context, "Europe/Paris")
+
+        assert email.subject
+        for part in (email.subject, email.text, email.html):
+            assert "{{" not in part and "{%" not in part
+            assert ".." not in part.replace("...", "")
+        assert "Acme Inc." in email.text
+        assert f'lang="{locale}"' in email.html

@@ -55,9 +55,11 @@ def test_a_published_contract_reaches_each_person_in_their_own_language(app, mai
     assert set(received) == {"marie@example.com", "lena@example.com", "pablo@example.com"}
     marie, lena, pablo = (received[p["email"]] for p in (MARIE, LENA, PABLO))
     assert marie["Subject"] == (
-        "Un nouveau contrat est partagé avec vous : C-2026-014 – Supply agreement"
+        "Un nouveau contrat a été partagé avec vous : C-2026-014 – Supply agreement"
     )
-    assert lena["Subject"] == "A new contract is shared with you: C-2026-014 – Supply agreement"
+    assert (
+        lena["Subject"] == "A new contract has been shared with you: C-2026-014 – Supply agreement"
+    )
     assert pablo["Subject"] == (
         "Se ha compartido con usted un nuevo contrato: C-2026-014 – Supply agreement"
     )
@@ -118,7 +120,9 @@ def test_internal_recipients_get_the_checksums_of_what_was_signed(app, mail):
     handle_message(app, body(sharing_event("sharing.signature.signed")), 0)
 
     (message,) = mail.messages
-    assert message["Subject"] == "Lena Sophie Meier a signé C-2026-014 – Supply agreement"
+    assert (
+        message["Subject"] == "Lena Sophie Meier a signé le contrat C-2026-014 – Supply agreement"
+    )
     text = message.get_body(("plain",)).get_content()
     assert f"SHA-256 : {SHA_CONTRACT}" in text
     assert f"SHA-256 : {SHA_ANNEX}" in text
@@ -208,3 +212,37 @@ def test_a_failure_before_anything_went_out_retries_the_whole_event(app, greylis
     assert greylisting.messages == []
     assert emails(app) == []
     assert outbox(app, "mailer.email.deferred") == []
+
+
+def _staff(app, time_zone: str | None) -> dict:
+    """Jean, a staff member the replica knows (French, in `time_zone`), as sharing names him."""
+    jean = person("jean@dupont.example", "Jean Dupont", None)
+    created = Event(
+        "identity.user.created",
+        {**jean, "id": jean["user_id"], "locale": "fr", "time_zone": time_zone, "kind": "staff"},
+        subject=jean["user_id"],
+        time="2026-11-01T10:00:00Z",
+    )
+    assert handle_message(app, body(created), 0).action == "ack"
+    return jean
+
+
+def test_a_signature_notice_gives_the_time_in_the_readers_own_time_zone(app, mail):
+    jean = _staff(app, "Europe/Paris")
+
+    handle_message(app, body(sharing_event("sharing.signature.signed", notify=[jean])), 0)
+
+    (message,) = mail.messages
+    text = message.get_body(("plain",)).get_content()
+    assert "le 1 décembre 2026, 09:15 heure normale d’Europe centrale." in text
+
+
+def test_without_a_time_zone_of_their_own_a_reader_gets_the_firms(app, mail):
+    app.config["PORTAL_TIME_ZONE"] = "America/Mexico_City"
+    jean = _staff(app, None)
+
+    handle_message(app, body(sharing_event("sharing.approval.decided", notify=[jean])), 0)
+
+    (message,) = mail.messages
+    text = message.get_body(("plain",)).get_content()
+    assert "le 29 novembre 2026, 10:45 heure normale du centre nord-américain." in text

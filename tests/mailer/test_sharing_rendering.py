@@ -37,13 +37,13 @@ def _assert_links_to_the_portal(email: Rendered) -> None:
     [
         (
             "en",
-            "A new contract is shared with you: C-2026-014 – Supply agreement",
+            "A new contract has been shared with you: C-2026-014 – Supply agreement",
             "You are the requester of this contract",
             "You are one of the watchers of this contract",
         ),
         (
             "fr",
-            "Un nouveau contrat est partagé avec vous : C-2026-014 – Supply agreement",
+            "Un nouveau contrat a été partagé avec vous : C-2026-014 – Supply agreement",
             "Vous figurez comme demandeur de ce contrat",
             "Vous figurez parmi les observateurs de ce contrat",
         ),
@@ -83,9 +83,13 @@ def test_a_shared_contract_tells_each_person_whether_they_requested_or_watch_it(
 @pytest.mark.parametrize(
     ("locale", "subject", "words"),
     [
-        ("en", "A new case is shared with you: K-88 – Lease dispute", "Open the case"),
-        ("fr", "Un nouveau dossier est partagé avec vous : K-88 – Lease dispute", "le dossier"),
-        ("es", "Se ha compartido con usted un nuevo caso: K-88 – Lease dispute", "el caso"),
+        ("en", "A new case has been shared with you: K-88 – Lease dispute", "Open the case"),
+        ("fr", "Un nouveau dossier a été partagé avec vous : K-88 – Lease dispute", "le dossier"),
+        (
+            "es",
+            "Se ha compartido con usted un nuevo expediente: K-88 – Lease dispute",
+            "el expediente",
+        ),
     ],
 )
 def test_a_case_is_worded_as_a_case(locale, subject, words):
@@ -128,14 +132,16 @@ def test_a_collaborator_is_asked_for_an_approval_or_a_signature(locale, role, su
             "en",
             "rejected",
             "Pablo Ruiz rejected C-2026-014 – Supply agreement",
-            "rejected the contract C-2026-014 – Supply agreement (Acme SA) on November 29, 2026.",
+            "rejected the contract C-2026-014 – Supply agreement (Acme SA) on November 29, 2026, "
+            "4:45\u202fPM Coordinated Universal Time.",
             "“Clause 4 must cap the penalties.”",
         ),
         (
             "fr",
             "approved",
             "Pablo Ruiz a approuvé C-2026-014 – Supply agreement",
-            "a approuvé le contrat C-2026-014 – Supply agreement (Acme SA) le 29 novembre 2026.",
+            "a approuvé le contrat C-2026-014 – Supply agreement (Acme SA) le 29 novembre 2026, "
+            "16:45 temps universel coordonné.",
             "« Clause 4 must cap the penalties. »",
         ),
         (
@@ -185,19 +191,21 @@ def test_a_decision_by_someone_without_a_name_shows_their_address():
     [
         (
             "en",
-            "Lena Sophie Meier signed C-2026-014 – Supply agreement",
-            "signed the contract C-2026-014 – Supply agreement (Acme SA) on December 1, 2026.",
+            "Lena Sophie Meier signed the contract C-2026-014 – Supply agreement",
+            "signed the contract C-2026-014 – Supply agreement (Acme SA) on December 1, 2026, "
+            "8:15\u202fAM Coordinated Universal Time.",
             "Signed documents, with their SHA-256 checksums:",
         ),
         (
             "fr",
-            "Lena Sophie Meier a signé C-2026-014 – Supply agreement",
-            "a signé le contrat C-2026-014 – Supply agreement (Acme SA) le 1er décembre 2026.",
+            "Lena Sophie Meier a signé le contrat C-2026-014 – Supply agreement",
+            "a signé le contrat C-2026-014 – Supply agreement (Acme SA) le 1 décembre 2026, 08:15 "
+            "temps universel coordonné.",
             "Documents signés, avec leur empreinte SHA-256 :",
         ),
         (
             "es",
-            "Lena Sophie Meier ha firmado C-2026-014 – Supply agreement",
+            "Lena Sophie Meier ha firmado el contrato C-2026-014 – Supply agreement",
             "ha firmado el contrato C-2026-014 – Supply agreement (Acme SA) el 1 de diciembre",
             "Documentos firmados, con su huella SHA-256:",
         ),
@@ -218,6 +226,61 @@ def test_staff_learn_of_a_signature_with_each_documents_checksum(
         assert SHA_ANNEX in part
     assert email.text.index("Supply agreement.pdf") < email.text.index(SHA_CONTRACT)
     assert email.text.index(SHA_CONTRACT) < email.text.index("Annex A – prices.pdf")
+
+
+@pytest.mark.parametrize(
+    ("locale", "subject", "signed"),
+    [
+        (
+            "en",
+            "Lena Sophie Meier signed the documents of the case K-88 – Lease dispute",
+            "signed the documents of the case K-88",
+        ),
+        (
+            "fr",
+            "Lena Sophie Meier a signé les documents du dossier K-88 – Lease dispute",
+            "a signé les documents du dossier K-88",
+        ),
+        (
+            "es",
+            "Lena Sophie Meier ha firmado los documentos del expediente K-88 – Lease dispute",
+            "ha firmado los documentos del expediente K-88",
+        ),
+    ],
+)
+def test_a_signature_names_what_was_signed_by_the_matters_kind(locale, subject, signed):
+    case = matter(kind="case", reference="K-88", title="Lease dispute")
+
+    email = _one("sharing.signature.signed", locale, matter=case)
+
+    assert email.subject == subject
+    assert signed in email.text
+    for contract_word in ("contract", "contrat", "contrato", "caso"):
+        assert contract_word not in email.text
+
+
+@pytest.mark.parametrize(
+    ("event_type", "moment"),
+    [
+        (
+            "sharing.signature.signed",
+            "1 de diciembre de 2026, 9:15 (hora estándar de Europa central)",
+        ),
+        (
+            "sharing.approval.decided",
+            "29 de noviembre de 2026, 17:45 (hora estándar de Europa central)",
+        ),
+    ],
+)
+def test_notices_give_the_time_in_the_readers_time_zone(event_type, moment):
+    notification = NOTIFICATIONS[event_type]
+    (addressee,) = notification.addressees(sharing_event(event_type).data)
+    context = {**addressee.context, "firm_name": FIRM}
+
+    email = render(notification.template, "es", context, "Europe/Paris")
+
+    assert moment in email.text
+    assert moment in email.html
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from services.common.consumer import handle_message
 from services.common.testing import TokenMinter
 from services.mailer.models import Email, db
 
-from .conftest import body, emails, invitation_event, outbox
+from .conftest import LATER, body, emails, invitation_event, outbox
 
 
 def _log(app, count: int, **fields) -> list[str]:
@@ -98,7 +98,7 @@ def test_staff_look_up_one_email_and_an_unknown_id_is_a_404_problem(app, client,
 
 
 def test_resend_is_accepted_and_the_worker_sends_the_email_again(app, client, minter, mail):
-    handle_message(app, body(invitation_event()), 0)
+    handle_message(app, body(invitation_event(expires_at=LATER)), 0)
     (original,) = emails(app)
     staff_id = str(uuid.uuid4())
 

@@ -139,6 +139,7 @@ def test_a_bad_decision_is_a_422_and_leaves_it_pending(world, setting, path, bod
 def test_a_signature_keeps_the_address_the_gateway_saw_not_one_the_client_wrote(world, setting):
     """The gateway appends the client's address to X-Forwarded-For: entries before it are
     whatever the client sent, and must not become the signature's evidence."""
+    world.sync_documents()  # documents knows Sam may see the matter (it signs over nothing)
     headers = {**world.as_portal(setting["sam"]), "X-Forwarded-For": "203.0.113.7, 198.51.100.4"}
     signed = world.http.post(
         f"/api/v1/portal/matters/{setting['mid']}/signature",

@@ -79,6 +79,7 @@ def test_each_signee_signs_only_the_documents_they_see(world: World, setting: di
         assert signed.status_code == 201, signed.json
         receipt = [(d["document_id"], d["name"], d["sha256"]) for d in signed.json["documents"]]
         assert sorted(receipt) == expected
+        assert signed.json["no_documents"] is False
         event = next(
             e["data"]
             for e in world.outbox(mid, "sharing.signature.signed")
@@ -95,21 +96,77 @@ def test_each_signee_signs_only_the_documents_they_see(world: World, setting: di
             assert value not in written
 
 
-def test_a_matter_documents_has_not_heard_of_is_signed_over_no_document(world: World):
+def add_signee(world: World, mid: str, person: Person) -> None:
+    response = world.http.post(
+        f"/api/v1/matters/{mid}/collaborators",
+        json={"user_id": person.id, "role": "signee"},
+        headers=world.as_staff(),
+    )
+    assert response.status_code == 201, response.json
+
+
+def assert_not_signed_yet(world: World, refused, mid: str, person: Person, before) -> None:
+    assert refused.status_code == 503, refused.json
+    assert refused.mimetype == "application/problem+json"
+    assert refused.json["code"] == "DOCUMENTS_CATCHING_UP"
+    assert "Try again in a moment" in refused.json["detail"]
+    assert int(refused.headers["Retry-After"]) > 0
+    assert world.counts() == before
+    assert world.outbox(mid, "sharing.signature.signed") == []
+    assert signee_status(world, mid, person) == "pending"
+
+
+def test_a_matter_documents_has_not_heard_of_yet_is_not_signed_over_nothing(world: World):
     acme = world.company("Acme Industries")
     rita, sam = world.client("Rita", acme), world.client("Sam", world.company("Globex"))
     mid = world.new_matter(acme)["id"]
     assert world.show(mid, rita, attachments=True).status_code == 200
-    world.http.post(
-        f"/api/v1/matters/{mid}/collaborators",
-        json={"user_id": sam.id, "role": "signee"},
-        headers=world.as_staff(),
-    )
-    # No audience event delivered to documents: it answers 404 for this matter.
+    add_signee(world, mid, sam)
+    # Documents' worker has not applied the audience: it answers 404 for this matter.
+    before = world.counts()
+    assert_not_signed_yet(world, sign(world, mid, sam), mid, sam, before)
+
+    # Caught up, with truly nothing to show Sam: the signature says it covers no document.
+    world.sync_documents()
     signed = sign(world, mid, sam)
     assert signed.status_code == 201, signed.json
-    assert signed.json["documents"] == []
+    assert signed.json["documents"] == [] and signed.json["no_documents"] is True
     assert world.outbox(mid, "sharing.signature.signed")[-1]["data"]["documents"] == []
+    listed = world.http.get(f"/api/v1/matters/{mid}/collaborators", headers=world.as_staff())
+    (record,) = [c["signature"] for c in listed.json["items"] if c["user"]["id"] == sam.id]
+    assert record["documents"] == [] and record["no_documents"] is True
+
+
+def test_documents_one_audience_change_behind_is_not_signed_over_its_old_view(world: World):
+    acme = world.company("Acme Industries")
+    rita, sam = world.client("Rita", acme), world.client("Sam", world.company("Globex"))
+    mid = world.new_matter(acme)["id"]
+    assert world.show(mid, rita, attachments=False).status_code == 200
+    add_signee(world, mid, sam)
+    world.sync_documents()
+    contract = world.upload(mid, "contract.pdf", PDF + b"% contract\n")  # as the default: hidden
+    # The firm shows attachments by default; documents has not applied that change yet, so it
+    # still shows Sam nothing (a 200 with no item, for the older audience).
+    assert world.show(mid, rita, attachments=True).status_code == 200
+    behind = world.documents.test_client().get(
+        f"/api/v1/portal/matters/{mid}/documents", headers=world.as_portal(sam)
+    )
+    assert behind.status_code == 200 and behind.json["items"] == []
+    assert behind.json["audience_version"] < world.audience_events(mid)[-1]["version"]
+    before = world.counts()
+    assert_not_signed_yet(world, sign(world, mid, sam), mid, sam, before)
+
+    world.sync_documents()
+    signed = sign(world, mid, sam)
+    assert signed.status_code == 201, signed.json
+    assert signed.json["no_documents"] is False
+    assert signed.json["documents"] == [
+        {
+            "document_id": contract["id"],
+            "name": "contract.pdf",
+            "sha256": contract["current_version"]["sha256"],
+        }
+    ]
 
 
 def closed_port_url() -> str:

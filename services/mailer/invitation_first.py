@@ -1,0 +1,83 @@
+"""A person is invited before they are told that something is shared with them.
+
+An e-mail announcing access ("a contract was shared with you", "your signature is requested")
+to someone the recipients replica knows as `invited`, whose invitation e-mail has not gone out
+to that address, is logged `held` instead of sent. Sending the invitation e-mail (or the person
+becoming active some other way) queues a `mailer.email.released` event per held e-mail, in the
+same transaction: it is published only once the invitation is logged as sent, and its handler
+sends the held e-mail with the usual retries, parking and dedupe.
+
+Both sides lock the person's replica row first, so a hold decided while the invitation is being
+sent is seen by the invitation's transaction (PostgreSQL, READ COMMITTED): nothing stays held.
+A person the replica does not know yet is not held (identity announces people before sharing
+can name them, so that is rare, and holding for ever would be worse).
+"""
+
+from __future__ import annotations
+
+import marshmallow as ma
+import sqlalchemy as sa
+
+from services.common.events import Event
+from services.common.outbox import add_event
+
+from .events import email_released
+from .invitation_links import INVITATION_TEMPLATE
+from .models import HELD, SENT, Email, Recipient, db
+
+
+def _lock(user_id: str | None) -> Recipient | None:
+    """The person's replica row, locked and read afresh (what another transaction committed
+    while this one waited for the lock counts)."""
+    if user_id is None:
+        return None
+    return db.session.get(Recipient, user_id, with_for_update=True, populate_existing=True)
+
+
+def must_wait_for_invitation(user_id: str | None, email: str) -> bool:
+    """Is this person still to receive their invitation e-mail at `email`?"""
+    recipient = _lock(user_id)
+    if recipient is None or recipient.status != "invited":
+        return False
+    invited = db.session.scalar(
+        sa.select(Email.id)
+        .where(
+            Email.template == INVITATION_TEMPLATE,
+            Email.status == SENT,
+            Email.recipient_email == email,
+        )
+        .limit(1)
+    )
+    return invited is None
+
+
+def release_held(user_id: str | None, email: str) -> None:
+    """Queue the e-mails held for `email`: its invitation went out, or it needs none now."""
+    _lock(user_id)
+    held = db.session.scalars(
+        sa.select(Email.id)
+        .where(Email.status == HELD, Email.recipient_email == email)
+        .order_by(Email.created_at)
+    )
+    for email_id in held:
+        add_event(email_released(email_id))
+
+
+class _User(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    id = ma.fields.String(required=True)
+    email = ma.fields.String(required=True)
+    status = ma.fields.String(load_default=None, allow_none=True)
+
+
+_user = _User()
+
+
+def release_when_active(event: Event) -> None:
+    """Handler (after the replica's): someone who no longer waits for an invitation (they
+    accepted it, or were created active) gets what was held for them."""
+    user = _user.load(event.data)
+    if user["status"] == "active":
+        release_held(user["id"], user["email"].strip().lower())

@@ -1,0 +1,55 @@
+"""The e-mail log forgets invitation links once they are dead.
+
+The log keeps each e-mail's event data so that staff can resend it, invitation links included.
+A link stops working when a newer invitation replaces it, when the person accepts, or when
+their address changes (identity voids pending invitations then); from that moment the log has
+no reason to keep it readable, and no resend may use it (resends.py refuses those cases).
+"""
+
+from __future__ import annotations
+
+import marshmallow as ma
+import sqlalchemy as sa
+
+from services.common.events import Event
+
+from .models import Email, Recipient, db
+
+INVITATION_TEMPLATE = "invitation"
+
+
+def forget_links(address: str, except_url: str | None = None) -> None:
+    """Remove the invitation links logged for `address`, but `except_url` (the live one)."""
+    rows = db.session.scalars(
+        sa.select(Email).where(
+            Email.template == INVITATION_TEMPLATE, Email.recipient_email == address
+        )
+    )
+    for row in rows:
+        url = row.event_data.get("accept_url")
+        if url is not None and url != except_url:
+            row.event_data = {**row.event_data, "accept_url": None}
+
+
+class _User(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    id = ma.fields.String(required=True)
+    email = ma.fields.String(required=True)
+    status = ma.fields.String(load_default=None, allow_none=True)
+
+
+_user = _User()
+
+
+def forget_voided_links(event: Event) -> None:
+    """Handler (before the replica's, which it reads as it was): forget the links a change
+    voids."""
+    user = _user.load(event.data)
+    address = user["email"].strip().lower()
+    recipient = db.session.get(Recipient, user["id"])
+    if recipient is not None and recipient.email != address:
+        forget_links(recipient.email)
+    if user["status"] == "active":
+        forget_links(address)
