@@ -12,12 +12,19 @@ import pytest
 
 SERVICES_WITH_AN_API = ["identity", "sharing", "documents", "mailer"]
 METHODS = ("get", "put", "post", "patch", "delete")
+# What a service refuses to start without.
+SETTINGS = {
+    "mailer": {"PORTAL_FIRM_NAME": "Dupont", "MAIL_FROM": "Dupont <portail@dupont.example>"}
+}
 
 
 @pytest.mark.parametrize("service", SERVICES_WITH_AN_API)
 def test_operations_that_need_a_token_declare_the_bearer_scheme(service, new_database, amqp_url):
     app = importlib.import_module(f"services.{service}").create_app(
-        SQLALCHEMY_DATABASE_URI=new_database(service), AMQP_URL=amqp_url, TESTING=True
+        SQLALCHEMY_DATABASE_URI=new_database(service),
+        AMQP_URL=amqp_url,
+        TESTING=True,
+        **SETTINGS.get(service, {}),
     )
     client = app.test_client()
     document = client.get("/openapi.json").get_json()
