@@ -9,6 +9,11 @@ import sys
 BENCHMARKS: dict[str, tuple[str, str]] = {
     "gateway": ("bench.gateway_overhead", "a GET direct vs through the gateway: req/s, p50, p99"),
     "listing": ("bench.listing", "portal 'my matters' at 100k matters / 1M audience rows"),
+    "interventions": (
+        "bench.interventions",
+        "portal interventions list at 50k and portal creation, direct vs gateway",
+    ),
+    "web_matters": ("bench.web_matters", "'My matters' page via web vs its API call: req/s, p95"),
     "attachments": ("bench.attachments", "1 GiB up and down via the gateway vs S3: MiB/s, RSS"),
 }
 

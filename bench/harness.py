@@ -30,12 +30,15 @@ class Server:
 
 @contextmanager
 def gunicorn(
-    app: str, options: list[str], env: dict[str, str], probe: str = "/healthz"
+    app: str,
+    options: list[str],
+    env: dict[str, str],
+    probe: str = "/healthz",
+    port: int | None = None,
 ) -> Iterator[Server]:
-    """Serve `app` on a free port until the block ends; yield it once `probe` answers 200."""
-    with socket.socket() as free:
-        free.bind(("127.0.0.1", 0))
-        port = free.getsockname()[1]
+    """Serve `app` on `port` (default: a free one) until the block ends; yield it once `probe`
+    answers 200."""
+    port = port or free_port()
     command = [sys.executable, "-m", "gunicorn", "--no-control-socket", "-b", f"127.0.0.1:{port}"]
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen(
@@ -56,6 +59,12 @@ def gunicorn(
             yield Server(port, process.pid)
         finally:
             stop(process, 30)
+
+
+def free_port() -> int:
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        return free.getsockname()[1]
 
 
 def stop(process: subprocess.Popen, grace: float) -> None:
@@ -134,7 +143,11 @@ def python_load(
         client, mine = Client(port, path, headers), []
         while next(left, None) is not None:
             started = time.perf_counter()
-            status = client.get()[0]
+            try:
+                status = client.get()[0]
+            except OSError:  # a timeout or a closed connection: a failure, on a new connection
+                client.close()
+                status = 0
             mine.append(time.perf_counter() - started)
             if status != 200:
                 failures.append(status)

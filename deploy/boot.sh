@@ -12,15 +12,15 @@ case "$mode" in
   *) exec "$@" ;;
 esac
 case "${SERVICE:-}" in
-  identity | sharing | documents | interventions | onboarding | mailer | gateway) ;;
+  identity | sharing | documents | interventions | onboarding | mailer | web | gateway) ;;
   *)
     echo "boot.sh: set SERVICE to identity, sharing, documents, interventions, onboarding," \
-      "mailer or gateway (got '${SERVICE:-}')" >&2
+      "mailer, web or gateway (got '${SERVICE:-}')" >&2
     exit 64
     ;;
 esac
-if [ "$SERVICE" = gateway ] && [ "$mode" != web ]; then
-  echo "boot.sh: the gateway has no database and no worker" >&2
+if { [ "$SERVICE" = gateway ] || [ "$SERVICE" = web ]; } && [ "$mode" != web ]; then
+  echo "boot.sh: the $SERVICE has no database and no worker" >&2
   exit 64
 fi
 
@@ -41,12 +41,16 @@ if [ "$SERVICE" = gateway ]; then
   # detail only on the admin port, which no Service or ingress routes.
   exec gunicorn -c python:gateway.gunicorn_conf --bind "0.0.0.0:$port" \
     --bind "0.0.0.0:${GATEWAY_ADMIN_PORT:-9080}" "gateway:create_app()"
-fi
-if [ "${MIGRATE_ON_BOOT:-true}" = true ]; then
-  python -m services.common.migrate "$SERVICE"
+elif [ "$SERVICE" = web ]; then
+  set -- "web:create_app()"
+else
+  if [ "${MIGRATE_ON_BOOT:-true}" = true ]; then
+    python -m services.common.migrate "$SERVICE"
+  fi
+  set -- "services.$SERVICE:create_app()"
 fi
 # --no-control-socket: gunicorn 27 instances sharing a host would otherwise fight over one socket.
 # gthread: keep-alive with the gateway, and a long upload holds a thread, not a whole process.
 exec gunicorn --no-control-socket --bind "0.0.0.0:$port" --workers "${WEB_CONCURRENCY:-2}" \
   --worker-class gthread --threads "${WEB_THREADS:-4}" \
-  --graceful-timeout "${GRACEFUL_TIMEOUT:-20}" "services.$SERVICE:create_app()"
+  --graceful-timeout "${GRACEFUL_TIMEOUT:-20}" "$@"

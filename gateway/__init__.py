@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import partial
 
 from flask import Flask, Response, abort, request
 from werkzeug.exceptions import HTTPException
@@ -12,8 +13,9 @@ from gateway.client_body import UploadSlots
 from gateway.config import Settings, load_settings
 from gateway.observe import SERVICE_KEY, Observed
 from gateway.openapi import MergedOpenAPI
+from gateway.pages import forward_page
 from gateway.proxy import forward
-from gateway.routes import RouteTable
+from gateway.routes import PAGE_SERVICES, RouteTable
 from gateway.security_headers import SecurityHeaders
 from services.common.observability import metrics_response
 from services.common.problems import problem
@@ -62,6 +64,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         if service is None:
             return own_endpoints(environ, start_response)
         environ[SERVICE_KEY] = service
+        if service in PAGE_SERVICES:
+            call = partial(forward, service=service, settings=settings, uploads=uploads)
+            return forward_page(environ, start_response, call)
         return forward(environ, start_response, service, settings, uploads)
 
     app.wsgi_app = Observed(

@@ -13,7 +13,7 @@ from urllib3.exceptions import HTTPError
 
 from gateway.config import Settings
 from gateway.openapi_merge import merge, unrouted
-from gateway.routes import RouteTable
+from gateway.routes import PAGE_SERVICES, RouteTable
 from gateway.upstream import get_json
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ class MergedOpenAPI:
         return Response(self._body, mimetype="application/json")
 
     def _refresh(self) -> None:
-        names = list(self.settings.upstreams)
+        names = [name for name in self.settings.upstreams if name not in PAGE_SERVICES]
         with ThreadPoolExecutor(max_workers=len(names)) as executor:
             docs = dict(zip(names, executor.map(self._fetch, names), strict=True))
         merged = merge(docs, self.routes)

@@ -12,7 +12,6 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("/companies", "identity"),
     ("/users", "identity"),
     ("/secure-links", "identity"),
-    ("/portal/customer", "identity"),
     ("//.well-known/jwks.json", "identity"),
     ("/matters", "sharing"),
     ("/portal/matters", "sharing"),
@@ -27,6 +26,8 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("/equipment", "interventions"),
     ("/intervention-types", "interventions"),
     ("/interventions", "interventions"),
+    # The customer page pre-fills from interventions' replica of the company (and its options).
+    ("/portal/customer", "interventions"),
     ("/portal/sites", "interventions"),
     ("/portal/equipment", "interventions"),
     ("/portal/interventions", "interventions"),
@@ -34,10 +35,14 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("/access-requests", "onboarding"),
     ("/portal/onboarding", "onboarding"),
     ("/emails", "mailer"),
+    # The portal's pages (web/), linked from every e-mail; they have no OpenAPI document.
+    ("//portal", "web"),
 )
 
 # Every routed service once, in table order: the order /readyz and /openapi.json report in.
 SERVICES: tuple[str, ...] = tuple(dict.fromkeys(service for _, service in ROUTES))
+# Services that serve pages, not an API: the merged OpenAPI document does not ask them.
+PAGE_SERVICES = frozenset(("web",))
 
 
 def public_path(path: str) -> str:

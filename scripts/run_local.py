@@ -1,7 +1,8 @@
 """`make run`: start the whole suite on this machine and stop all of it on Ctrl-C.
 
-Order: RabbitMQ check, free ports, S3 (SeaweedFS `weed mini`) and the SMTP sink, migrations,
-first admin, every service with its worker, the gateway; then wait on /healthz and supervise.
+Order: RabbitMQ and Redis checks, free ports, S3 (SeaweedFS `weed mini`) and the SMTP sink,
+migrations, first admin, every service with its worker, the web portal, the gateway; then wait
+on /healthz and supervise.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import time
 from pathlib import Path
 
 import pika
+import redis
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,7 +30,8 @@ from services.common.config import SERVICE_PORTS, VAR_DIR  # noqa: E402
 
 BIN = Path(sys.executable).parent  # gunicorn, weed and python all come from this venv
 HOST = "127.0.0.1"
-SERVICES = [name for name in SERVICE_PORTS if name != "gateway"]
+# The services with a database and a worker; the portal (web) has neither, the gateway neither.
+SERVICES = [name for name in SERVICE_PORTS if name not in ("gateway", "web")]
 GATEWAY_ADMIN_PORT = int(os.environ.get("GATEWAY_ADMIN_PORT", "9080"))
 WIDTH = max(len(f"{name}-worker") for name in SERVICES)
 STOP_GRACE = 15.0  # seconds between SIGTERM and SIGKILL; weed mini alone needs about 4
@@ -46,6 +49,9 @@ DEFAULTS = {
     # The mailer refuses to start without the firm's name and sender (see services/mailer/config).
     "PORTAL_FIRM_NAME": "Example Firm",
     "MAIL_FROM": "Example Firm <portal@firm.example>",
+    # Told of each intervention a customer requests in the portal.
+    "MAIL_DISPATCH_ADDRESS": "dispatch@firm.example",
+    "WEB_REDIS_URL": "redis://127.0.0.1:6379/0",
 }
 
 
@@ -84,6 +90,14 @@ def rabbitmq_problem(url: str) -> str | None:
         return f"RabbitMQ at {where} denied access to vhost {params.virtual_host!r} (AMQP_URL)"
     except pika.exceptions.AMQPError:
         return f"RabbitMQ is not reachable at {where} — start it with: rabbitmq-server -detached"
+    return None
+
+
+def redis_problem(url: str) -> str | None:
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3).ping()
+    except redis.RedisError as error:
+        return f"Redis (the portal's sessions) is not usable at {url}: {error}"
     return None
 
 
@@ -213,6 +227,10 @@ class Suite:
             app = f"services.{name}:create_app()"
             self.spawn(name, [*gunicorn, "--threads", "4", "-b", bind, app], metrics_env(name))
             self.spawn(f"{name}-worker", [sys.executable, "-m", f"services.{name}.worker"])
+        bind = f"{HOST}:{SERVICE_PORTS['web']}"
+        self.spawn(
+            "web", [*gunicorn, "--threads", "4", "-b", bind, "web:create_app()"], metrics_env("web")
+        )
         # gevent workers (gateway/gunicorn_conf.py); /metrics on the admin port only.
         gateway = [BIN / "gunicorn", "-c", "python:gateway.gunicorn_conf", "gateway:create_app()"]
         binds = ["-b", f"{HOST}:{SERVICE_PORTS['gateway']}", "-b", f"{HOST}:{GATEWAY_ADMIN_PORT}"]
@@ -250,6 +268,7 @@ def summary(env: dict[str, str]) -> str:
 
     rows = [(name, f"http://{HOST}:{port}") for name, port in SERVICE_PORTS.items()]
     rows[0] = ("gateway", f"{rows[0][1]}   (API /api/v1, OpenAPI /openapi.json)")
+    rows.insert(1, ("portal", f"{rows[0][1].split()[0]}/portal/   (sign in as a client)"))
     s3 = f"http://{env['S3_ENDPOINT']}   bucket {env['S3_BUCKET']}, key {env['S3_ACCESS_KEY']}"
     rows += [
         ("S3", s3),
@@ -265,9 +284,10 @@ def main() -> int:
     logging.getLogger("pika").setLevel(logging.CRITICAL)  # our one line says it better
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     env = build_env()
-    if problem := rabbitmq_problem(env["AMQP_URL"]):
-        print(problem, file=sys.stderr)
-        return 1
+    for problem in (rabbitmq_problem(env["AMQP_URL"]), redis_problem(env["WEB_REDIS_URL"])):
+        if problem:
+            print(problem, file=sys.stderr)
+            return 1
     s3_port, smtp_port = local_ports(env)
     wanted = {port: f"the {name} service" for name, port in SERVICE_PORTS.items()}
     wanted.update({s3_port: "S3 (weed mini)", smtp_port: "the SMTP sink"})

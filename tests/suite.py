@@ -1,14 +1,17 @@
-"""The whole suite as real processes (gunicorn per service, one worker each, the gateway), on
-test databases, a throwaway RabbitMQ vhost, SeaweedFS and the in-process SMTP server."""
+"""The whole suite as real processes (gunicorn per service, one worker each, the web portal,
+the gateway), on test databases, a throwaway RabbitMQ vhost, SeaweedFS, the in-process SMTP
+server, and the portal's sessions under a key prefix of their own in the machine's Redis."""
 
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import redis
 import requests
 
 from services.common.testing import free_port, wait_until
@@ -19,14 +22,16 @@ ROOT = Path(__file__).resolve().parents[1]
 ADMIN_EMAIL = "admin@firm.example"
 ADMIN_PASSWORD = "correct horse battery staple"
 FIRM_NAME = "Dupont & Associés"
+DISPATCH_EMAIL = "dispatch@firm.example"
 
 
 class Suite:
     def __init__(self, logs: Path, env: dict[str, str]) -> None:
         self.logs = logs
-        self.ports = {name: free_port() for name in SERVICES}
+        self.ports = {name: free_port() for name in (*SERVICES, "web")}
         self.gateway_port = free_port()
         self.admin_port = free_port()  # the gateway's /metrics and readiness detail
+        self.web_session_prefix = f"test:{secrets.token_hex(6)}:web:session:"
         self.env = {
             **os.environ,
             **env,
@@ -34,10 +39,16 @@ class Suite:
             "JWKS_URL": self.url("identity") + "/.well-known/jwks.json",
             "PORTAL_PUBLIC_URL": self.gateway,
             "GATEWAY_ADMIN_PORT": str(self.admin_port),
+            "WEB_URL": self.url("web"),
+            "GATEWAY_URL": self.gateway,
+            "WEB_REDIS_URL": os.environ.get("WEB_REDIS_URL", "redis://127.0.0.1:6379/0"),
+            "WEB_SESSION_PREFIX": self.web_session_prefix,
+            "WEB_SECRET_KEY": secrets.token_urlsafe(32),
             "PORTAL_ADMIN_EMAIL": ADMIN_EMAIL,
             "PORTAL_ADMIN_PASSWORD": ADMIN_PASSWORD,
             "PORTAL_FIRM_NAME": FIRM_NAME,
             "MAIL_FROM": f"{FIRM_NAME} <portal@firm.example>",
+            "MAIL_DISPATCH_ADDRESS": DISPATCH_EMAIL,
             "PORTAL_VAR_DIR": str(logs),
             "PYTHONUNBUFFERED": "1",
         }
@@ -99,6 +110,7 @@ class Suite:
         for service in SERVICES:
             self._gunicorn(service, f"services.{service}:create_app()", self.ports[service])
             self.start_worker(service)
+        self._gunicorn("web", "web:create_app()", self.ports["web"])
         self._spawn(
             "gateway",
             [
@@ -108,7 +120,7 @@ class Suite:
                 "gateway:create_app()",
             ],
         )
-        for base in [self.gateway, *(self.url(s) for s in SERVICES)]:
+        for base in [self.gateway, *(self.url(s) for s in (*SERVICES, "web"))]:
             wait_until(
                 lambda base=base: self._healthy(base),
                 timeout=60,
@@ -126,6 +138,11 @@ class Suite:
         except requests.RequestException:
             return False
 
+    @property
+    def portal(self) -> str:
+        """The portal's public address, through the gateway."""
+        return f"{self.gateway}/portal"
+
     def stop(self) -> None:
         for process in self.processes.values():
             if process.poll() is None:
@@ -135,6 +152,13 @@ class Suite:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
+        self._forget_web_sessions()
+
+    def _forget_web_sessions(self) -> None:
+        store = redis.Redis.from_url(self.env["WEB_REDIS_URL"], socket_timeout=5)
+        keys = list(store.scan_iter(match=self.web_session_prefix + "*", count=500))
+        if keys:
+            store.delete(*keys)
 
 
 class Client:

@@ -35,6 +35,12 @@ class ServiceParts:
     handlers: dict[str, list[Callable]] = field(default_factory=dict)
     on_park: Callable | None = None
     verifier: TokenVerifier | None = None
+    # user id -> whether this service's users replica says the account is disabled (auth.py
+    # refuses such a caller's tokens); None for a service that keeps no users replica.
+    account_disabled: Callable[[str], bool] | None = None
+    # link id -> whether this service's replica says the secure link was revoked (auth.py then
+    # refuses the link's sessions); None for a service that keeps no such replica.
+    link_revoked: Callable[[str], bool] | None = None
     # What serving a request needs (database, object store); never the broker (see health.py).
     readiness: dict[str, Callable[[], None]] = field(default_factory=dict)
 

@@ -28,7 +28,9 @@ class Caller:
     email: str = ""
     role: str | None = None  # staff: "admin" or "agent"
     companies: dict[str, str] = field(default_factory=dict)  # portal: company id -> role
-    scope: dict | None = None  # link sessions: {"company": id, "site": id, ...}
+    # Link sessions: {"company": id, "type": "company" | "site" | "intervention", "id": id}.
+    scope: dict | None = None
+    link_id: str | None = None  # link sessions: the secure link they were opened from
     session_id: str | None = None  # the sign-in (refresh-token family) the token came from
 
     @property
@@ -87,6 +89,14 @@ class TokenVerifier:
 
 
 def caller_from_claims(claims: dict) -> Caller:
+    if claims.get("kind") == "link":
+        scope = claims.get("scope") or {}
+        return Caller(
+            kind="link",
+            user_id=claims["sub"],
+            scope={"company": claims["company"], "type": scope["type"], "id": scope["id"]},
+            link_id=claims["link"],
+        )
     return Caller(
         kind=claims.get("kind", ""),
         user_id=claims["sub"],
@@ -121,7 +131,27 @@ def current_caller() -> Caller:
         raise _unauthorized(
             "The access token is not valid; sign in again.", "INVALID_TOKEN"
         ) from exc
-    g.caller = caller_from_claims(claims)
+    try:
+        caller = caller_from_claims(claims)
+    except (KeyError, TypeError) as exc:
+        raise _unauthorized(
+            "The access token is not valid; sign in again.", "INVALID_TOKEN"
+        ) from exc
+    parts = current_app.extensions["portal"]
+    # Access tokens live for minutes; identity announces a disabled account at once, and each
+    # service's replica of that announcement ends the tokens already issued.
+    if parts.account_disabled is not None and parts.account_disabled(caller.user_id):
+        raise _unauthorized(
+            "This account has been disabled; ask the firm to enable it again.", "ACCOUNT_DISABLED"
+        )
+    # Likewise a link session: the service's replica of identity's revocations ends it at its
+    # next request.
+    revoked = parts.link_revoked
+    if caller.kind == "link" and revoked is not None and revoked(caller.link_id):
+        raise _unauthorized(
+            "This link has been revoked; ask the firm for a new one.", "LINK_REVOKED"
+        )
+    g.caller = caller
     return g.caller
 
 
@@ -175,3 +205,19 @@ def portal_required(view: Callable) -> Callable:
         return view(*args, **kwargs)
 
     return _marked(wrapper, "portal")
+
+
+def customer_required(view: Callable) -> Callable:
+    """Guard for portal endpoints that secure-link sessions may use too (each view then
+    limits what it shows to the caller's companies or the link's scope)."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        caller = current_caller()
+        if caller.kind not in ("portal", "link"):
+            raise ProblemError(
+                403, "This endpoint is for the firm's customers.", code="PORTAL_ONLY"
+            )
+        return view(*args, **kwargs)
+
+    return _marked(wrapper, "customer")

@@ -18,6 +18,7 @@ SERVICE_PORTS = {
     "interventions": 8084,
     "onboarding": 8085,
     "mailer": 8086,
+    "web": 8087,
 }
 
 
@@ -79,6 +80,8 @@ class BaseConfig:
         self.JWT_ISSUER = env_str("JWT_ISSUER", "portal-identity")
         self.JWT_AUDIENCE = env_str("JWT_AUDIENCE", "portal")
         self.PUBLIC_URL = env_str("PORTAL_PUBLIC_URL", "http://127.0.0.1:8080")
+        # Seconds to connect to, then to wait for, a record's owner on a replica miss.
+        self.READ_THROUGH_TIMEOUT = env_float("READ_THROUGH_TIMEOUT", 3)
         self.MAX_CONTENT_LENGTH = env_int(f"{prefix}_MAX_CONTENT_LENGTH", 1024 * 1024)
         # X-Forwarded-For is believed only from these peers (the gateway, an ingress), and read
         # back at most TRUSTED_PROXY_HOPS entries: the proxies in front (see network.py).

@@ -14,7 +14,8 @@ BEARER_SCHEME = {
     "bearerFormat": "JWT",
     "description": "An access token from POST /api/v1/auth/login (or a secure-link exchange).",
 }
-# Set by the guards on the views they wrap: "staff", "portal" or "any" (any signed-in caller).
+# Set by the guards on the views they wrap: "staff", "portal", "customer" (portal user or
+# secure-link session) or "any" (any signed-in caller).
 ACCESS_ATTRIBUTE = "portal_access"
 
 

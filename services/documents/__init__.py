@@ -6,10 +6,11 @@ from flask import Flask
 
 from services.common import storage
 from services.common.app import ServiceParts, create_service_app
+from services.common.replicas import disabled_lookup
 
 from .config import DocumentsConfig
 from .handlers import HANDLERS
-from .models import OutboxEvent, ProcessedEvent, db
+from .models import OutboxEvent, ProcessedEvent, User, db
 from .portal_api import blp as portal_blp
 from .staff_api import blp as staff_blp
 
@@ -18,6 +19,7 @@ log = logging.getLogger(__name__)
 
 def create_app(**overrides: object) -> Flask:
     parts = ServiceParts(db, OutboxEvent, ProcessedEvent, HANDLERS)
+    parts.account_disabled = disabled_lookup(db, User.id, User.status)
     app = create_service_app(__name__, DocumentsConfig(**overrides), parts, [staff_blp, portal_blp])
     # Also creates the bucket once a store that was down at startup comes back.
     parts.readiness["storage"] = lambda: storage.ensure_bucket(app)

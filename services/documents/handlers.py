@@ -12,8 +12,9 @@ import sqlalchemy as sa
 from marshmallow import fields
 
 from services.common.events import Event
+from services.common.replicas import is_newer
 
-from .models import AudienceMember, Matter, db
+from .models import AudienceMember, Matter, User, db
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,12 @@ AUDIENCE_CHANGED = AudienceChangedData()
 
 def replace_audience(event: Event) -> None:
     """The event carries the whole audience: it replaces the replica, unless it is older."""
-    data = AUDIENCE_CHANGED.load(event.data)
+    apply_audience(AUDIENCE_CHANGED.load(event.data))
+
+
+def apply_audience(data: dict) -> None:
+    """Replace the matter's replica from sharing's audience data (an event, or a read-through
+    answer), unless the stored version is newer."""
     matter = db.session.scalars(
         sa.select(Matter).where(Matter.matter_id == data["matter_id"]).with_for_update()
     ).first()
@@ -78,4 +84,34 @@ def replace_audience(event: Event) -> None:
     )
 
 
-HANDLERS: dict = {"sharing.audience.changed": [replace_audience]}
+class UserChangedData(ma.Schema):
+    """What this service reads of `identity.user.created` / `.updated`."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    id = fields.String(required=True)
+    status = fields.String(load_default=None, allow_none=True)
+    version = fields.Integer(load_default=0)  # 0: published before versions existed
+
+
+USER_CHANGED = UserChangedData()
+
+
+def replicate_user(event: Event) -> None:
+    """Keep the user's status (a disabled account's tokens are refused), unless older."""
+    data = USER_CHANGED.load(event.data)
+    user = db.session.get(User, data["id"], with_for_update=True)
+    if not is_newer(data["version"], user.version if user else None):
+        return
+    if user is None:
+        user = User(id=data["id"])
+        db.session.add(user)
+    user.status, user.version = data["status"], data["version"]
+
+
+HANDLERS: dict = {
+    "sharing.audience.changed": [replace_audience],
+    "identity.user.created": [replicate_user],
+    "identity.user.updated": [replicate_user],
+}

@@ -28,6 +28,17 @@ class ProcessedEvent(ProcessedEventMixin, db.Model):
     pass
 
 
+class User(db.Model):
+    """Replica of identity's users, only what the token check needs: is the account disabled."""
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    status: Mapped[str | None] = mapped_column(sa.String(10))
+    # identity's version of the user applied last: a change with no greater one is ignored.
+    version: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+
 class Matter(db.Model):
     """Replica of a matter's portal publication, from `sharing.audience.changed`."""
 

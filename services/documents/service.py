@@ -12,6 +12,7 @@ from services.common.outbox import add_event
 from services.common.pagination import paginate
 from services.common.problems import ProblemError, field_error
 
+from . import read_through
 from .events import version_added
 from .models import Document, Folder, Matter, Version, db
 from .uploads import UploadForm, clean_name
@@ -21,13 +22,14 @@ UPLOAD_FIELDS = ("folder_id", "name")
 
 
 def known_matter(matter_id: str) -> Matter:
-    matter = db.session.get(Matter, matter_id) if is_id(matter_id) else None
+    """The matter, asked of sharing if not replicated yet (staff endpoints only: the staff
+    caller's token is what sharing authorizes). Call it before changing anything: a
+    read-through commits what it learnt."""
+    matter = read_through.matter(matter_id)
     if matter is None:
         raise ProblemError(
             404,
-            f"The matter '{matter_id[:64]}' is unknown to the documents service. A matter "
-            "registered a moment ago is known here within a second or so: try again; otherwise "
-            "check the id in /api/v1/matters.",
+            f"No matter has the id '{matter_id[:64]}'; check the id in /api/v1/matters.",
             code="MATTER_NOT_FOUND",
         )
     return matter

@@ -5,12 +5,13 @@ from flask import Flask
 
 from services.common.app import ServiceParts, create_service_app
 from services.common.auth import TokenVerifier
+from services.common.replicas import disabled_lookup
 
-from . import account_api, auth_api, companies_api, users_api
+from . import account_api, auth_api, companies_api, secure_links_api, users_api
 from .config import IdentityConfig
 from .handlers import HANDLERS
 from .keys import KeyRing
-from .models import OutboxEvent, ProcessedEvent, db
+from .models import OutboxEvent, ProcessedEvent, User, db
 from .passwords import hashing_slots
 
 
@@ -20,12 +21,15 @@ def create_app(**overrides: object) -> Flask:
     # Identity verifies its own tokens from its key table, never over HTTP to itself.
     verifier = TokenVerifier(config.JWT_ISSUER, config.JWT_AUDIENCE, key_resolver=keys.public_key)
     parts = ServiceParts(db, OutboxEvent, ProcessedEvent, HANDLERS, verifier=verifier)
+    # Its own users table, not a replica: a disabled user's tokens stop at once here too.
+    parts.account_disabled = disabled_lookup(db, User.id, User.status)
     blueprints = [
         auth_api.blp,
         auth_api.jwks_blp,
         account_api.blp,
         companies_api.blp,
         users_api.blp,
+        secure_links_api.blp,
     ]
     app = create_service_app(__name__, config, parts, blueprints)
     app.extensions["identity.keys"] = keys

@@ -6,22 +6,28 @@ import sqlalchemy as sa
 from flask import current_app
 
 from services.common.auth import Caller
+from services.common.models import is_id
 from services.common.outbox import add_event
 from services.common.problems import VALIDATION_DETAIL, ProblemError
 
-from . import events, throttle, tokens
+from . import events, throttle, tokens, versions
 from .models import Company, Membership, User, db
 from .passwords import hash_password, verify_password, weaknesses
 
 
-def _own_account(caller: Caller) -> User:
+def _own_account(caller: Caller, lock: bool = False) -> User:
+    """The caller's own user; with `lock`, locked for a change and read after the lock (so the
+    event does not carry back a status an admin changed meanwhile: see versions.py)."""
     if caller.kind not in ("staff", "portal"):
         raise ProblemError(
             403,
             "A secure-link session has no account of its own; sign in to manage an account.",
             code="ACCOUNT_REQUIRED",
         )
-    user = db.session.get(User, caller.user_id)
+    if lock:
+        user = versions.lock(User, User.id == caller.user_id) if is_id(caller.user_id) else None
+    else:
+        user = db.session.get(User, caller.user_id)
     if user is None or user.status != "active":
         raise ProblemError(
             401,
@@ -55,7 +61,7 @@ def me(caller: Caller) -> dict:
 
 def update_me(caller: Caller, data: dict) -> dict:
     """Change one's own name, language or time zone (null: the firm's default)."""
-    user = _own_account(caller)
+    user = _own_account(caller, lock=True)
     changes = {key: value for key, value in data.items() if getattr(user, key) != value}
     if changes:
         for key, value in changes.items():

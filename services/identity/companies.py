@@ -10,7 +10,7 @@ from services.common.outbox import add_event
 from services.common.pagination import contains, paginate
 from services.common.problems import ProblemError, field_error
 
-from . import events
+from . import events, versions
 from .errors import commit, not_found
 from .models import Company, Membership, User, db
 
@@ -68,7 +68,9 @@ def create_company(data: dict) -> Company:
 
 
 def update_company(company_id: str, data: dict) -> Company:
-    company = get_company(company_id)
+    company = versions.lock(Company, Company.id == company_id) if is_id(company_id) else None
+    if company is None:
+        raise not_found("company", company_id)
     if _apply(company, data):
         add_event(events.company_updated(company))
         commit(_number_taken(company.number or ""))
@@ -87,13 +89,12 @@ def list_members(company_id: str, page: int, page_size: int) -> dict:
 
 
 def _membership(company_id: str, user_id: str) -> Membership | None:
+    """The membership, locked for the change (its event carries the next version)."""
     if not is_id(user_id):
         return None
-    return db.session.scalars(
-        sa.select(Membership).where(
-            Membership.company_id == company_id, Membership.user_id == user_id
-        )
-    ).first()
+    return versions.lock(
+        Membership, Membership.company_id == company_id, Membership.user_id == user_id
+    )
 
 
 def add_member(company_id: str, user_id: str, role: str) -> Membership:
@@ -122,13 +123,33 @@ def add_member(company_id: str, user_id: str, role: str) -> Membership:
     return membership
 
 
+def _not_a_member() -> ProblemError:
+    return ProblemError(
+        404, "This user is not a member of the company.", code="MEMBERSHIP_NOT_FOUND"
+    )
+
+
+def get_member(company_id: str, user_id: str) -> Membership:
+    get_company(company_id)
+    membership = (
+        db.session.scalars(
+            sa.select(Membership).where(
+                Membership.company_id == company_id, Membership.user_id == user_id
+            )
+        ).first()
+        if is_id(user_id)
+        else None
+    )
+    if membership is None:
+        raise _not_a_member()
+    return membership
+
+
 def update_member(company_id: str, user_id: str, data: dict) -> Membership:
     get_company(company_id)
     membership = _membership(company_id, user_id)
     if membership is None:
-        raise ProblemError(
-            404, "This user is not a member of the company.", code="MEMBERSHIP_NOT_FOUND"
-        )
+        raise _not_a_member()
     changed = False
     for attr in ("role", "active"):
         if attr in data and getattr(membership, attr) != data[attr]:

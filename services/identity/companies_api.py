@@ -97,6 +97,12 @@ class Members(MethodView):
 class Member(MethodView):
     decorators = [staff_required()]
 
+    @blp.response(200, MEMBER)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, company_id: str, user_id: str) -> Membership:
+        """One membership, active or not (services ask it for one they have not heard of)."""
+        return companies.get_member(company_id, user_id)
+
     @blp.arguments(MEMBER_PATCH)
     @blp.response(200, MEMBER)
     @blp.alt_response(404, response="NOT_FOUND")

@@ -19,6 +19,7 @@
 | IDENTITY_PASSWORD_MIN_SCORE | 3 | minimum zxcvbn score (0-4) of a new password |
 | IDENTITY_HASH_CONCURRENCY | 2 | argon2 hashes at once per process (19 MiB each) |
 | IDENTITY_HASH_WAIT_SECONDS | 10 | wait for a hashing slot before answering 503 |
+| IDENTITY_LINK_SESSION_TTL | 900 | lifetime of the access token a secure link is exchanged for, s |
 | PORTAL_WEB_URL | PORTAL_PUBLIC_URL + /portal | base of the links in invitations and resets |
 | IDENTITY_SIGNING_KEY_PEM | (empty) | Ed25519 private key (PEM); empty: keys kept in the database |
 """
@@ -39,6 +40,7 @@ class IdentityConfig(BaseConfig):
             "REFRESH_FAMILY_TTL": env_int("IDENTITY_REFRESH_FAMILY_TTL", 90 * 24 * 3600),
             "REFRESH_GRACE_SECONDS": env_float("IDENTITY_REFRESH_GRACE_SECONDS", 10),
             "INVITATION_TTL": env_int("IDENTITY_INVITATION_TTL", 7 * 24 * 3600),
+            "LINK_SESSION_TTL": env_int("IDENTITY_LINK_SESSION_TTL", 15 * 60),
             "RESET_TTL": env_int("IDENTITY_RESET_TTL", 3600),
             "RESET_MAX_PER_EMAIL": env_int("IDENTITY_RESET_MAX_PER_EMAIL", 3),
             "RESET_MAX_PER_ADDRESS": env_int("IDENTITY_RESET_MAX_PER_ADDRESS", 10),

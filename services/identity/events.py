@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from services.common.events import Event, iso
 
-from .models import Company, Invitation, Membership, PasswordReset, User
+from .models import Company, Invitation, Membership, PasswordReset, SecureLink, User
+from .versions import next_version
 
 
 def company_data(company: Company) -> dict:
@@ -27,6 +28,7 @@ def company_data(company: Company) -> dict:
         },
         "extra_info": company.extra_info,
         "settings": {"members_see_each_other": company.members_see_each_other},
+        "version": company.version,
     }
 
 
@@ -41,6 +43,7 @@ def user_data(user: User) -> dict:
         "kind": user.kind,
         "role": user.role,
         "status": user.status,
+        "version": user.version,
     }
 
 
@@ -54,19 +57,27 @@ def _person(user: User) -> dict:
     }
 
 
+# Building a created/updated/changed event takes the row's next version (versions.py): the
+# builders below are called once per change, just before add_event.
+
+
 def company_created(company: Company) -> Event:
+    next_version(company)
     return Event("identity.company.created", company_data(company), subject=company.id)
 
 
 def company_updated(company: Company) -> Event:
+    next_version(company)
     return Event("identity.company.updated", company_data(company), subject=company.id)
 
 
 def user_created(user: User) -> Event:
+    next_version(user)
     return Event("identity.user.created", user_data(user), subject=user.id)
 
 
 def user_updated(user: User) -> Event:
+    next_version(user)
     return Event("identity.user.updated", user_data(user), subject=user.id)
 
 
@@ -76,7 +87,10 @@ def membership_changed(membership: Membership, user: User) -> Event:
         "company_id": membership.company_id,
         "role": membership.role,
         "active": membership.active,
-        "user": _person(user),
+        "version": next_version(membership),
+        # The user's own version (a user created in this transaction gets 1 at the flush): a
+        # consumer fills in contact details only if it has none newer.
+        "user": {**_person(user), "version": 1 if user.version is None else user.version},
     }
     return Event("identity.membership.changed", data, subject=user.id)
 
@@ -104,3 +118,29 @@ def invitation_sent(
 def password_reset_requested(reset: PasswordReset, user: User, reset_url: str) -> Event:
     data = {"user": _person(user), "reset_url": reset_url, "expires_at": iso(reset.expires_at)}
     return Event("identity.password_reset.requested", data, subject=user.id)
+
+
+def _link(link: SecureLink) -> dict:
+    return {
+        "id": link.id,
+        "company_id": link.company_id,
+        "scope": {"type": link.scope_type, "id": link.scope_id},
+        "expires_at": iso(link.expires_at) if link.expires_at else None,
+    }
+
+
+def link_issued(link: SecureLink, company: Company, url: str, locale: str) -> Event:
+    """Only when staff ask for the link to be e-mailed: `url` holds the raw token (the outbox
+    forgets it after OUTBOX_RETENTION_HOURS)."""
+    data = {
+        "link": _link(link),
+        "url": url,
+        "company": {"id": company.id, "name": company.name},
+        "contact": {"name": company.contact_name, "email": company.contact_email},
+        "locale": locale,
+    }
+    return Event("identity.link.issued", data, subject=link.id)
+
+
+def link_revoked(link: SecureLink) -> Event:
+    return Event("identity.link.revoked", _link(link), subject=link.id)

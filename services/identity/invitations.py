@@ -9,7 +9,7 @@ from services.common.models import utcnow
 from services.common.outbox import add_event
 from services.common.problems import ProblemError
 
-from . import events, tokens
+from . import events, tokens, versions
 from .models import Company, Invitation, Membership, User, db
 from .passwords import ensure_strong, hash_password
 from .tokens import TokenPair
@@ -70,6 +70,9 @@ def accept(token: str, password: str) -> TokenPair:
     invitation, user = _pending(token)
     ensure_strong(password, [user.email, user.name])
     password_hash = hash_password(password)  # before the UPDATE: no lock held while hashing
+    # The user's row first, as every change of a user takes it (then its invitations): a disable
+    # committed meanwhile is seen, and one that comes later waits for this acceptance.
+    user = versions.lock(User, User.id == user.id)
     now = utcnow()
     current_email = sa.select(User.email).where(User.id == Invitation.user_id).scalar_subquery()
     won = db.session.execute(
@@ -84,8 +87,7 @@ def accept(token: str, password: str) -> TokenPair:
         .values(accepted_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.refresh(user)
-    if not won or user.status == "disabled":
+    if not won or user is None or user.status == "disabled":
         db.session.rollback()
         raise _invitation_invalid()
     user.password_hash = password_hash

@@ -43,6 +43,12 @@ def _created() -> Mapped[datetime]:
     return mapped_column(UTCDateTime, default=utcnow)
 
 
+def _version() -> Mapped[int]:
+    # Bumped under the row's lock with every event about the row (see versions.py); replicas
+    # apply only a greater one. Rows older than the column start at 0.
+    return mapped_column(sa.Integer, default=1, server_default="0")
+
+
 def _user_fk() -> Mapped[str]:
     return mapped_column(sa.String(36), sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
 
@@ -70,6 +76,7 @@ class User(db.Model):
     role: Mapped[str | None] = mapped_column(sa.String(10))  # staff only
     status: Mapped[str] = mapped_column(sa.String(10), default="invited", index=True)
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    version: Mapped[int] = _version()
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -97,6 +104,7 @@ class Company(db.Model):
     contact_phone: Mapped[str | None] = mapped_column(sa.String(50))
     extra_info: Mapped[str | None] = mapped_column(sa.Text)
     members_see_each_other: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    version: Mapped[int] = _version()
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -116,6 +124,7 @@ class Membership(db.Model):
     )
     role: Mapped[str] = mapped_column(sa.String(10))
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    version: Mapped[int] = _version()
     created_at: Mapped[datetime] = _created()
 
     user: Mapped[User] = relationship(back_populates="memberships")
@@ -227,3 +236,30 @@ class LoginFailure(db.Model):
     email: Mapped[str] = mapped_column(sa.String(254))
     ip: Mapped[str] = mapped_column(sa.String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+LINK_SCOPES = ("company", "site", "intervention")
+
+
+class SecureLink(db.Model):
+    """A link that opens one customer's portal without an account, scoped to the whole customer,
+    one site or one intervention. Only the SHA-256 of its token is kept (it is shown once)."""
+
+    __tablename__ = "secure_links"
+
+    id: Mapped[str] = _id()
+    company_id: Mapped[str] = mapped_column(
+        sa.String(36), sa.ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    # Sites and interventions belong to the interventions service, which checks them per request.
+    scope_type: Mapped[str] = mapped_column(sa.String(20))
+    scope_id: Mapped[str] = mapped_column(sa.String(36))
+    label: Mapped[str | None] = mapped_column(sa.String(200))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by: Mapped[str | None] = mapped_column(
+        sa.String(36), sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = _created()

@@ -228,6 +228,9 @@ class CompanyCreateSchema(CompanyPatchSchema):
 
 class CompanySchema(CompanyCreateSchema):
     id = fields.String()
+    version = fields.Integer(
+        dump_only=True, metadata={"description": "Bumped by every change (replicas use it)"}
+    )
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 
@@ -248,12 +251,15 @@ class MemberUserSchema(ma.Schema):
     name = fields.String()
     locale = fields.String()
     status = fields.String()
+    version = fields.Integer(metadata={"description": "The user's version"})
 
 
 class MemberSchema(ma.Schema):
     company_id = fields.String()
+    user_id = fields.String()
     role = fields.String()
     active = fields.Boolean()
+    version = fields.Integer(metadata={"description": "Bumped by every change (replicas use it)"})
     created_at = fields.DateTime()
     user = fields.Nested(MemberUserSchema)
 
@@ -331,6 +337,7 @@ class UserSchema(ma.Schema):
     kind = fields.String()
     role = fields.String(allow_none=True)
     status = fields.String()
+    version = fields.Integer(metadata={"description": "Bumped by every change (replicas use it)"})
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     memberships = fields.List(fields.Nested(UserMembershipSchema))

@@ -16,7 +16,7 @@ from services.common.outbox import add_event
 from services.common.pagination import contains, paginate
 from services.common.problems import ProblemError, field_error
 
-from . import events, tokens
+from . import events, tokens, versions
 from .errors import commit, email_taken, not_found
 from .models import Company, Invitation, Membership, User, db
 from .passwords import ensure_strong, hash_password
@@ -116,7 +116,9 @@ def _keeps_an_admin(user: User, data: dict) -> None:
 
 
 def update_user(user_id: str, data: dict, caller: Caller) -> User:
-    user = get_user(user_id)
+    user = versions.lock(User, User.id == user_id) if is_id(user_id) else None
+    if user is None:
+        raise not_found("user", user_id)
     _admin_for_staff(user.kind, caller, "change")
     if "role" in data and user.kind != "staff":
         raise field_error("role", "Only staff users have a role.")

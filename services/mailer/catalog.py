@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import marshmallow as ma
+from flask import current_app
 
 
 @dataclass(frozen=True)
@@ -254,7 +255,125 @@ def signature_signed_addressees(data: dict) -> list[Addressee]:
     return [_to(person, context) for person in event["notify"]]
 
 
+class _LinkContact(_Loose):
+    name = ma.fields.String(load_default="", allow_none=True)
+    email = ma.fields.String(required=True)
+
+
+class LinkIssuedSchema(_Loose):
+    """What the e-mail needs from `identity.link.issued` (sent only when staff ask for it)."""
+
+    url = _portal_url()
+    company = ma.fields.Nested(_Named, required=True)
+    contact = ma.fields.Nested(_LinkContact, required=True)
+    locale = ma.fields.String(load_default=None, allow_none=True)
+
+
+_link_issued = LinkIssuedSchema()
+
+
+def link_issued_addressees(data: dict) -> list[Addressee]:
+    event = _link_issued.load(data)
+    contact = event["contact"]
+    name = contact["name"] or ""
+    context = {"name": name, "company_name": event["company"]["name"], "url": event["url"]}
+    return [Addressee(contact["email"], name, context, event["locale"])]
+
+
+class _Address(_Loose):
+    line1 = ma.fields.String(load_default=None, allow_none=True)
+    line2 = ma.fields.String(load_default=None, allow_none=True)
+    postal_code = ma.fields.String(load_default=None, allow_none=True)
+    city = ma.fields.String(load_default=None, allow_none=True)
+    country = ma.fields.String(load_default=None, allow_none=True)
+
+
+class _Contact(_Loose):
+    name = ma.fields.String(load_default=None, allow_none=True)
+    email = ma.fields.String(load_default=None, allow_none=True)
+    phone = ma.fields.String(load_default=None, allow_none=True)
+
+
+class _Intervention(_Loose):
+    number = ma.fields.String(required=True)
+    company = ma.fields.Nested(_Named, required=True)
+    site = ma.fields.Nested(_Named, load_default=None, allow_none=True)
+    type = ma.fields.Nested(_Named, load_default=None, allow_none=True)
+    description = ma.fields.String(required=True)
+    scheduled_at = ma.fields.DateTime(load_default=None, allow_none=True)
+    technician = ma.fields.String(load_default=None, allow_none=True)
+    address = ma.fields.Nested(_Address, load_default=dict)
+    contact = ma.fields.Nested(_Contact, load_default=dict)
+    locale = ma.fields.String(load_default=None, allow_none=True)
+    url = _portal_url()
+
+
+class InterventionEventSchema(_Loose):
+    """What the e-mails need from `interventions.intervention.created` / `.status_changed`."""
+
+    intervention = ma.fields.Nested(_Intervention, required=True)
+    to = ma.fields.String(load_default=None)
+
+
+_intervention_event = InterventionEventSchema()
+# The moves a customer's contact hears about.
+CONTACT_TOLD = ("scheduled", "completed")
+
+
+def _intervention_context(item: dict) -> dict:
+    address = item["address"]
+    lines = [address.get("line1"), address.get("line2")]
+    lines.append(" ".join(p for p in (address.get("postal_code"), address.get("city")) if p))
+    lines.append(address.get("country"))
+    contact = item["contact"]
+    return {
+        "number": item["number"],
+        "company_name": item["company"]["name"],
+        "site_name": item["site"]["name"] if item["site"] else "",
+        "type_name": item["type"]["name"] if item["type"] else "",
+        "description": item["description"],
+        "address": ", ".join(line for line in lines if line),
+        "contact_name": contact.get("name") or "",
+        "contact_email": contact.get("email") or "",
+        "contact_phone": contact.get("phone") or "",
+        "scheduled_at": item["scheduled_at"],
+        "technician": item["technician"] or "",
+        "url": item["url"],
+    }
+
+
+def intervention_created_addressees(data: dict) -> list[Addressee]:
+    """The firm's dispatch address (MAIL_DISPATCH_ADDRESS), when the firm has set one."""
+    dispatch = current_app.config["MAIL_DISPATCH_ADDRESS"]
+    if not dispatch:
+        return []
+    item = _intervention_event.load(data)["intervention"]
+    context = {**_intervention_context(item), "name": ""}
+    return [Addressee(dispatch, "", context, current_app.config["MAIL_DISPATCH_LOCALE"])]
+
+
+def intervention_status_addressees(data: dict) -> list[Addressee]:
+    """The intervention's contact, in the intervention's language, when it is scheduled or done."""
+    event = _intervention_event.load(data)
+    item = event["intervention"]
+    email = item["contact"].get("email")
+    if event["to"] not in CONTACT_TOLD or not email:
+        return []
+    name = item["contact"].get("name") or ""
+    context = {**_intervention_context(item), "name": name, "status": event["to"]}
+    return [Addressee(email, name, context, item["locale"])]
+
+
 NOTIFICATIONS: dict[str, Notification] = {
+    "identity.link.issued": Notification(
+        "secure_link", link_issued_addressees, secret_fields=("url",)
+    ),
+    "interventions.intervention.created": Notification(
+        "intervention_requested", intervention_created_addressees
+    ),
+    "interventions.intervention.status_changed": Notification(
+        "intervention_status", intervention_status_addressees
+    ),
     "identity.invitation.sent": Notification("invitation", invitation_addressees),
     "identity.password_reset.requested": Notification(
         "password_reset", password_reset_addressees, secret_fields=("reset_url",)

@@ -5,6 +5,9 @@
 - MAIL_FROM: the sender of every e-mail, `Dupont & Associés <portail@dupont.example>`.
 - PORTAL_FIRM_NAME: the firm's name as e-mails write it.
 - PORTAL_TIME_ZONE (UTC): IANA zone of dates and times for people who chose none.
+- MAIL_DISPATCH_ADDRESS (none): the firm's dispatch desk, told of each intervention a customer
+  requests; none: no such e-mail.
+- MAIL_DISPATCH_LOCALE (en): the language of the e-mails to the dispatch desk.
 """
 
 from email.utils import parseaddr
@@ -38,6 +41,8 @@ class MailerConfig(BaseConfig):
         self.MAIL_FROM = env_str("MAIL_FROM", "").strip()
         self.PORTAL_FIRM_NAME = env_str("PORTAL_FIRM_NAME", "").strip()
         self.PORTAL_TIME_ZONE = env_str("PORTAL_TIME_ZONE", "UTC").strip() or "UTC"
+        self.MAIL_DISPATCH_ADDRESS = env_str("MAIL_DISPATCH_ADDRESS", "").strip()
+        self.MAIL_DISPATCH_LOCALE = env_str("MAIL_DISPATCH_LOCALE", "en").strip() or "en"
         super().__init__("mailer", **overrides)
         self._check_firm()
 

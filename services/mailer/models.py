@@ -43,8 +43,8 @@ class Recipient(db.Model):
     time_zone: Mapped[str | None] = mapped_column(sa.String(64))
     kind: Mapped[str | None] = mapped_column(sa.String(20))
     status: Mapped[str | None] = mapped_column(sa.String(20))
-    # Time of the identity event applied last: an older event arriving late changes nothing.
-    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # identity's version of the user applied last: a change with no greater one is ignored.
+    version: Mapped[int] = mapped_column(sa.Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

@@ -6,6 +6,7 @@ import marshmallow as ma
 import sqlalchemy as sa
 
 from services.common.events import Event
+from services.common.replicas import is_newer
 
 from .models import Recipient, db
 
@@ -23,28 +24,28 @@ class UserChangedSchema(ma.Schema):
     time_zone = ma.fields.String(load_default=None, allow_none=True)
     kind = ma.fields.String(load_default=None, allow_none=True)
     status = ma.fields.String(load_default=None, allow_none=True)
+    version = ma.fields.Integer(load_default=0)  # 0: published before versions existed
 
 
 _user_changed = UserChangedSchema()
 
 
 def on_user_changed(event: Event) -> None:
-    """Handler: upsert the recipient; an event older than the one applied last is ignored."""
+    """Handler: upsert the recipient unless it holds this version of the user or a newer one."""
     user = _user_changed.load(event.data)
-    changed_at = event.occurred_at
-    recipient = db.session.get(Recipient, user["id"])
+    recipient = db.session.get(Recipient, user["id"], with_for_update=True)
+    if not is_newer(user["version"], recipient.version if recipient else None):
+        return
     if recipient is None:
         recipient = Recipient(user_id=user["id"])
         db.session.add(recipient)
-    elif recipient.changed_at > changed_at:
-        return
     recipient.email = user["email"].strip().lower()
     recipient.name = user["name"] or ""
     recipient.locale = user["locale"]
     recipient.time_zone = user["time_zone"]
     recipient.kind = user["kind"]
     recipient.status = user["status"]
-    recipient.changed_at = changed_at
+    recipient.version = user["version"]
 
 
 def known_recipient(user_id: str | None, email: str) -> Recipient | None:

@@ -117,6 +117,20 @@ def stored(matter_ids: Sequence[str]) -> dict[str, Audience]:
     return result
 
 
+def announced(matter_id: str) -> tuple[Matter, Audience] | None:
+    """The matter and the audience its last `sharing.audience.changed` carried, read in one
+    statement so that both come from the same commit; None for an unknown matter."""
+    rows = db.session.execute(
+        sa.select(Matter, AudienceEntry.user_id, AudienceEntry.reasons)
+        .outerjoin(AudienceEntry, AudienceEntry.matter_id == Matter.id)
+        .where(Matter.id == matter_id)
+    ).all()
+    if not rows:
+        return None
+    audience = {user_id: reasons.split(",") for _, user_id, reasons in rows if user_id}
+    return rows[0][0], audience
+
+
 def refresh(matters: Sequence[Matter], settings_changed: bool = False) -> list[Matter]:
     """Recompute and store the audience of `matters`; announce each one whose audience (or,
     with `settings_changed`, portal settings) changed. Returns the announced matters."""

@@ -17,7 +17,7 @@ from services.common.outbox import add_event
 from services.common.pagination import paginate
 from services.common.problems import ProblemError
 
-from . import audience, documents_client, events
+from . import audience, documents_client, events, read_through
 from .models import Collaborator, Signature, User, db
 from .portal_queries import visible_matter
 from .service import company_of, get_matter, notification_recipients
@@ -39,6 +39,7 @@ def list_collaborators(matter_id: str, page: int, page_size: int) -> dict:
 
 
 def _portal_user(user_id: str) -> User:
+    read_through.users([user_id])  # a contact created a moment ago may not be replicated yet
     user = db.session.get(User, user_id)
     if user is None or user.kind != "portal" or user.disabled:
         message = f"{user_id} is not an enabled client portal user."
@@ -172,18 +173,38 @@ def decide(matter_id: str, user_id: str, decision: str, comment: str | None) -> 
     return collaborator
 
 
+def _same_documents(shown: list[dict], now: list[dict]) -> bool:
+    def key(documents: list[dict]) -> list[tuple[str, str]]:
+        return sorted((d["document_id"], d["sha256"]) for d in documents)
+
+    return key(shown) == key(now)
+
+
 def sign(
-    matter_id: str, user_id: str, full_name: str, ip_address: str | None, user_agent: str | None
+    matter_id: str,
+    user_id: str,
+    full_name: str,
+    ip_address: str | None,
+    user_agent: str | None,
+    expected: list[dict] | None = None,
 ) -> Collaborator:
     """Sign over the documents the signee sees, as the documents service answers for them.
 
     Documents is asked after the checks (a refusal needs no call) and outside any transaction;
     its failure, or an answer from an audience older than the one sharing published (before the
-    call, or while it ran), is a 503 with nothing recorded."""
+    call, or while it ran), is a 503 with nothing recorded. `expected` is what the signee was
+    shown ({document_id, sha256}): if documents now answers otherwise, nothing is signed (409)."""
     _my_pending(matter_id, user_id, "signee", "NOT_A_SIGNEE")
     published = get_matter(matter_id).audience_version
     db.session.rollback()  # hold no transaction while documents answers
     shown = documents_client.visible_documents(matter_id, published)
+    if expected is not None and not _same_documents(expected, shown.documents):
+        raise ProblemError(
+            409,
+            "The documents of this matter changed since you opened it, so nothing was signed. "
+            "Review them again, then sign.",
+            code="DOCUMENTS_CHANGED",
+        )
     collaborator = _my_pending(matter_id, user_id, "signee", "NOT_A_SIGNEE")
     matter = get_matter(matter_id)
     if matter.audience_version > shown.audience_version:

@@ -7,6 +7,7 @@
 | DOCUMENTS_URL | http://127.0.0.1:8083 | the documents service, asked what a signee sees |
 | DOCUMENTS_CONNECT_TIMEOUT | 2 | seconds to connect to documents when signing |
 | DOCUMENTS_READ_TIMEOUT | 5 | seconds to wait for documents' answer when signing |
+| IDENTITY_URL | http://127.0.0.1:8081 | identity, asked for a company not replicated yet |
 """
 
 from __future__ import annotations
@@ -30,3 +31,5 @@ class SharingConfig(BaseConfig):
         self.DOCUMENTS_READ_TIMEOUT = float(
             overrides.get("DOCUMENTS_READ_TIMEOUT", env_float("DOCUMENTS_READ_TIMEOUT", 5))
         )
+        # A company the replica has not heard of yet is asked of identity (read_through.py).
+        self.IDENTITY_URL = str(overrides.get("IDENTITY_URL", service_url("identity")))

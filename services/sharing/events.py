@@ -40,7 +40,12 @@ def _collaborator(collaborator: Collaborator, user: User) -> dict:
 
 def audience_changed(matter: Matter, audience: dict[str, list[str]]) -> Event:
     """The full audience each time: documents replaces its replica of the matter from it."""
-    data = {
+    return Event("sharing.audience.changed", audience_data(matter, audience), subject=matter.id)
+
+
+def audience_data(matter: Matter, audience: dict[str, list[str]]) -> dict:
+    """Also the answer of GET /api/v1/matters/{id}/audience (a replica's read-through)."""
+    return {
         "matter_id": matter.id,
         "company_id": matter.company_id,
         "visible": matter.visible,
@@ -51,7 +56,6 @@ def audience_changed(matter: Matter, audience: dict[str, list[str]]) -> Event:
             for user_id, reasons in sorted(audience.items())
         ],
     }
-    return Event("sharing.audience.changed", data, subject=matter.id)
 
 
 def matter_published(

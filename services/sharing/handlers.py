@@ -1,22 +1,22 @@
 """Events the sharing service consumes: event type -> handlers (this also makes the bindings).
 
 Each handler runs inside the consumer's transaction and never commits. Replicas are upserts
-that skip an event older than what is stored, so a duplicate or late delivery changes nothing.
+that skip a change whose owner version is not greater than the stored one (the row is locked
+while comparing), so a duplicate or late delivery changes nothing.
 """
 
 from __future__ import annotations
-
-from datetime import UTC, datetime
 
 import marshmallow as ma
 from marshmallow import fields
 
 from services.common.events import Event
+from services.common.replicas import is_newer
 
 from . import audience
 from .models import Company, Membership, User, db
 
-NEVER = datetime(1970, 1, 1, tzinfo=UTC)  # a user only a membership event has mentioned
+UNVERSIONED = 0  # events published before versions existed, and users only a membership named
 
 
 class _Loose(ma.Schema):
@@ -32,6 +32,7 @@ class CompanySchema(_Loose):
     id = fields.String(required=True)
     name = fields.String(load_default="")
     settings = fields.Nested(_Settings, load_default=lambda: {"members_see_each_other": False})
+    version = fields.Integer(load_default=UNVERSIONED)
 
 
 class UserSchema(_Loose):
@@ -42,6 +43,7 @@ class UserSchema(_Loose):
     kind = fields.String(load_default=None, allow_none=True)
     role = fields.String(load_default=None, allow_none=True)
     status = fields.String(load_default=None, allow_none=True)
+    version = fields.Integer(load_default=UNVERSIONED)
 
 
 class MembershipSchema(_Loose):
@@ -49,19 +51,25 @@ class MembershipSchema(_Loose):
     company_id = fields.String(required=True)
     role = fields.String(required=True)
     active = fields.Boolean(required=True)
+    version = fields.Integer(load_default=UNVERSIONED)
     user = fields.Nested(UserSchema, load_default=None)
 
 
-def _newer(row: object | None, moment: datetime) -> bool:
-    """Apply an event only if it is not older than the state stored from another one."""
-    return row is None or row.source_time <= moment
+def _locked(model: type, key: object) -> object | None:
+    # Two workers applying two versions of one row at once must compare one after the other.
+    return db.session.get(model, key, with_for_update=True)
 
 
 def on_company(event: Event) -> None:
-    data = CompanySchema().load(event.data)
-    moment, company = event.occurred_at, db.session.get(Company, data["id"])
-    if not _newer(company, moment):
-        return
+    apply_company(CompanySchema().load(event.data))
+
+
+def apply_company(data: dict) -> Company | None:
+    """Upsert the replica from identity's company data (an event, or a read-through answer);
+    None if what is stored is as new or newer."""
+    company = _locked(Company, data["id"])
+    if not is_newer(data["version"], company.version if company else None):
+        return None
     setting = data["settings"]["members_see_each_other"]
     changed = company is not None and company.members_see_each_other != setting
     if company is None:
@@ -69,56 +77,62 @@ def on_company(event: Event) -> None:
         db.session.add(company)
     company.name = data["name"]
     company.members_see_each_other = setting
-    company.source_time = moment
+    company.version = data["version"]
     if changed:
         audience.refresh_company(company.id)
+    return company
 
 
-def _upsert_user(data: dict, moment: datetime, full: bool) -> User | None:
-    """`full` events (identity.user.*) carry kind, role and status and set `source_time`;
-    a membership event only fills in contact details, so it never hides a later user event."""
-    user = db.session.get(User, data["id"])
-    if full and not _newer(user, moment):
-        return None
-    if not full and user is not None and user.source_time > moment:
+def _upsert_user(data: dict, full: bool) -> User | None:
+    """`full` events (identity.user.*) carry kind, role, status and the user's version; a
+    membership event only fills in contact details (of the user's version it names), and keeps
+    the stored version so that it never hides a user event."""
+    user = _locked(User, data["id"])
+    if not is_newer(data["version"], user.version if user else None):
         return None
     if user is None:
-        user = User(id=data["id"], source_time=NEVER)
+        user = User(id=data["id"], version=UNVERSIONED)
         db.session.add(user)
     user.email, user.name, user.locale = data["email"], data["name"] or "", data["locale"]
     if full:
         user.kind, user.role, user.status = data["kind"], data["role"], data["status"]
-        user.source_time = moment
+        user.version = data["version"]
     return user
 
 
 def on_user(event: Event) -> None:
-    data = UserSchema().load(event.data)
-    before = db.session.get(User, data["id"])
+    apply_user(UserSchema().load(event.data))
+
+
+def apply_user(data: dict) -> None:
+    """Upsert the replica from identity's user data (an event, or a read-through answer); a
+    user disabled or enabled again changes the audiences they are in."""
+    before = _locked(User, data["id"])
     was_disabled = before is not None and before.disabled
-    user = _upsert_user(data, event.occurred_at, full=True)
+    user = _upsert_user(data, full=True)
     if user is not None and user.disabled != was_disabled:
         db.session.flush()
         audience.refresh_user(user.id)
 
 
 def on_membership(event: Event) -> None:
-    data = MembershipSchema().load(event.data)
-    moment = event.occurred_at
+    apply_membership(MembershipSchema().load(event.data))
+
+
+def apply_membership(data: dict) -> None:
+    """Upsert the replica from identity's membership data (an event, or a read-through answer)
+    and recompute the audiences it changes; nothing if what is stored is as new or newer."""
     if data["user"] is not None:
-        _upsert_user({**data["user"], "id": data["user_id"]}, moment, full=False)
+        _upsert_user({**data["user"], "id": data["user_id"]}, full=False)
     key = {"company_id": data["company_id"], "user_id": data["user_id"]}
-    membership = db.session.get(Membership, key)
-    if not _newer(membership, moment):
+    membership = _locked(Membership, key)
+    if not is_newer(data["version"], membership.version if membership else None):
         return
     if membership is None:
         membership = Membership(**key)
         db.session.add(membership)
-    membership.role, membership.active, membership.source_time = (
-        data["role"],
-        data["active"],
-        moment,
-    )
+    membership.role, membership.active = data["role"], data["active"]
+    membership.version = data["version"]
     db.session.flush()
     audience.refresh_company(data["company_id"])
 

@@ -51,8 +51,8 @@ class Company(db.Model):
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     members_see_each_other: Mapped[bool] = mapped_column(sa.Boolean, default=False)
-    # Time of the identity event last applied: an older event arriving late is ignored.
-    source_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    # identity's version of the record applied last: a change with no greater one is ignored.
+    version: Mapped[int] = mapped_column(sa.Integer, default=0)
 
 
 class User(db.Model):
@@ -68,7 +68,7 @@ class User(db.Model):
     kind: Mapped[str | None] = mapped_column(sa.String(10))
     role: Mapped[str | None] = mapped_column(sa.String(10))
     status: Mapped[str | None] = mapped_column(sa.String(10))
-    source_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(sa.Integer, default=0)  # 0: only a membership named them
 
     @property
     def disabled(self) -> bool:
@@ -84,7 +84,7 @@ class Membership(db.Model):
     user_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, index=True)
     role: Mapped[str] = mapped_column(sa.String(10))
     active: Mapped[bool] = mapped_column(sa.Boolean)
-    source_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(sa.Integer, default=0)
 
 
 class Matter(db.Model):

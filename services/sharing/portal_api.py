@@ -11,14 +11,15 @@ from flask_smorest import Blueprint
 
 from services.common.auth import current_caller, portal_required
 from services.common.network import client_address
-from services.common.pagination import PageQuerySchema
 
 from . import collaboration, portal_queries
 from .portal_schemas import (
     ApprovalSchema,
     MyCollaborationSchema,
+    MySignatureSchema,
     PortalMatterDetailSchema,
     PortalMatterPageSchema,
+    PortalMatterQuerySchema,
     SignatureReceiptSchema,
     SignSchema,
 )
@@ -33,13 +34,20 @@ blp = Blueprint(
 
 @blp.get("")
 @portal_required
-@blp.arguments(PageQuerySchema, location="query")
+@blp.arguments(PortalMatterQuerySchema, location="query")
 @blp.response(200, PortalMatterPageSchema)
 def list_matters(query: dict):
-    """The matters shared with me, each with why I see it and its visible milestones."""
+    """The matters shared with me, each with why I see it and its visible milestones; those
+    awaiting my approval or signature first."""
     # Built as JSON already (the schema documents it): a marshmallow dump would cost more than SQL.
     return jsonify(
-        portal_queries.matters_for(current_caller().user_id, query["page"], query["page_size"])
+        portal_queries.matters_for(
+            current_caller().user_id,
+            query["page"],
+            query["page_size"],
+            query["q"],
+            query["company_id"],
+        )
     )
 
 
@@ -81,6 +89,7 @@ def sign(data: dict, matter_id: str):
         data["full_name"].strip(),
         client_address(),
         request.headers.get("User-Agent"),
+        expected=data["expected_documents"],
     )
     signature = signed.signature
     return {
@@ -90,3 +99,11 @@ def sign(data: dict, matter_id: str):
         "documents": signature.documents,
         "no_documents": not signature.documents,
     }
+
+
+@blp.get("/<matter_id>/signature")
+@portal_required
+@blp.response(200, MySignatureSchema)
+def my_signature(matter_id: str):
+    """My signature receipt on this matter (to reopen or print it later)."""
+    return portal_queries.my_signature(matter_id, current_caller().user_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from services.common.pagination import page_schema
+from services.common.pagination import PageQuerySchema, page_schema
 
 from .schemas import NO_DOCUMENTS, CompanyRefSchema, SignedDocumentSchema
 
@@ -25,13 +25,43 @@ class ApprovalSchema(ma.Schema):
             raise ma.ValidationError("Say why you reject it, so the firm can act on it.", "comment")
 
 
+class ExpectedDocumentSchema(ma.Schema):
+    document_id = fields.String(required=True, validate=validate.Length(max=36))
+    sha256 = fields.String(required=True, validate=validate.Length(equal=64))
+
+
 class SignSchema(ma.Schema):
     full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    expected_documents = fields.List(
+        fields.Nested(ExpectedDocumentSchema),
+        load_default=None,
+        validate=validate.Length(max=10_000),
+        metadata={
+            "description": "The documents shown to the signee before signing. When given and "
+            "the matter's documents differ now, nothing is signed (409 DOCUMENTS_CHANGED)."
+        },
+    )
 
     @ma.validates("full_name")
     def _not_blank(self, value: str, **_: object) -> None:
         if not value.strip():
             raise ma.ValidationError("Type your full name to sign.")
+
+
+class PortalMatterQuerySchema(PageQuerySchema):
+    q = fields.String(
+        load_default=None,
+        validate=validate.Length(max=200),
+        metadata={"description": "Only matters whose reference or title contains this"},
+    )
+    company_id = fields.String(
+        load_default=None,
+        validate=validate.Length(max=36),
+        metadata={
+            "description": "Only this company's matters, and those I am asked to approve or "
+            "sign whatever their company"
+        },
+    )
 
 
 class PortalMilestoneSchema(ma.Schema):
@@ -74,9 +104,13 @@ class PortalMatterSchema(ma.Schema):
     )
     milestones = fields.List(fields.Nested(PortalMilestoneSchema))
     updated_at = fields.DateTime()
+    awaiting_my_action = fields.Boolean(
+        metadata={"description": "I still have to approve or sign it (such matters come first)"}
+    )
 
 
 class PortalMatterDetailSchema(PortalMatterSchema):
+    description = fields.String()
     collaborators = fields.List(fields.Nested(PortalCollaboratorSchema))
 
 
@@ -88,6 +122,20 @@ class SignatureReceiptSchema(ma.Schema):
         fields.Nested(SignedDocumentSchema), metadata={"description": "What was signed"}
     )
     no_documents = fields.Boolean(metadata={"description": NO_DOCUMENTS})
+
+
+class SignedMatterSchema(ma.Schema):
+    id = fields.String()
+    kind = fields.String()
+    reference = fields.String()
+    title = fields.String()
+    company = fields.Nested(CompanyRefSchema)
+
+
+class MySignatureSchema(SignatureReceiptSchema):
+    ip_address = fields.String(allow_none=True, metadata={"description": "Where it came from"})
+    user_agent = fields.String(allow_none=True, metadata={"description": "The browser used"})
+    matter = fields.Nested(SignedMatterSchema)
 
 
 PortalMatterPageSchema = page_schema(PortalMatterSchema, "PortalMatterPage")

@@ -129,6 +129,22 @@ class MatterSchema(ma.Schema):
     updated_at = fields.DateTime()
 
 
+class AudienceEntrySchema(ma.Schema):
+    user_id = fields.String()
+    reasons = fields.List(fields.String(), metadata={"description": "requester, watcher, ..."})
+
+
+class AudienceSchema(ma.Schema):
+    """A matter's portal audience as last announced (`sharing.audience.changed` data)."""
+
+    matter_id = fields.String()
+    company_id = fields.String()
+    visible = fields.Boolean()
+    attachments_visible_by_default = fields.Boolean()
+    version = fields.Integer(metadata={"description": "Bumped by every audience change"})
+    audience = fields.List(fields.Nested(AudienceEntrySchema))
+
+
 class MilestoneSchema(ma.Schema):
     id = fields.String()
     title = fields.String()

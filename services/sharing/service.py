@@ -15,7 +15,7 @@ from services.common.outbox import add_event
 from services.common.pagination import contains, paginate
 from services.common.problems import ProblemError
 
-from . import audience, events
+from . import audience, events, read_through
 from .models import Collaborator, Company, Matter, NotificationRecipient, User, Watcher, db
 from .views import users_by_id
 
@@ -40,13 +40,12 @@ def company_of(matter: Matter) -> Company:
 
 
 def _known_company(company_id: str) -> Company:
-    company = db.session.get(Company, company_id)
+    company = read_through.company(company_id)
     if company is None:
         message = f"No client company has the id {company_id}."
         raise ProblemError(
             422,
-            message + " A company created a moment ago is known here within a second or so: try "
-            "again; otherwise pick one from /api/v1/companies.",
+            message + " Pick one from /api/v1/companies.",
             code="UNKNOWN_COMPANY",
             errors={"company_id": [message]},
         )
@@ -55,6 +54,7 @@ def _known_company(company_id: str) -> Company:
 
 def staff_users(ids: list[str], field: str) -> list[User]:
     """The staff users with these ids; any other id is a 422 on `field`."""
+    read_through.users(ids)  # a staff member added a moment ago may not be replicated yet
     users = users_by_id(ids)
     bad = [
         i for i in ids if not (i in users and users[i].kind == "staff" and not users[i].disabled)
@@ -194,6 +194,9 @@ def _check_members(company: Company, requester_id: str, watcher_ids: list[str]) 
 
 def show_in_portal(matter_id: str, settings: dict) -> Matter:
     """Show a matter in the portal, or change its requester, watchers or attachments default."""
+    # Members added a moment ago may not be replicated yet: ask identity before taking the lock.
+    people = [settings["requester_id"], *settings["watcher_ids"]]
+    read_through.memberships(get_matter(matter_id).company_id, people)
     matter = get_matter(matter_id, lock=True)
     if matter.archived_at is not None:
         raise ProblemError(

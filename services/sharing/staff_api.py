@@ -7,10 +7,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.common.auth import current_caller, staff_required
+from services.common.models import is_id
 from services.common.pagination import PageQuerySchema
 
-from . import collaboration, milestones, service
+from . import audience, collaboration, events, milestones, service
 from .schemas import (
+    AudienceSchema,
     CollaboratorCreateSchema,
     CollaboratorPageSchema,
     CollaboratorSchema,
@@ -64,6 +66,18 @@ class MatterResource(MethodView):
     @blp.response(200, MatterSchema)
     def patch(self, data: dict, matter_id: str):
         return matter_view(service.update_matter(matter_id, data))
+
+
+@blp.get("/<matter_id>/audience")
+@staff_required()
+@blp.response(200, AudienceSchema)
+def matter_audience(matter_id: str):
+    """Who may see the matter in the portal, as last announced: what a service that has not
+    heard of the matter yet fills its replica with (documents, on an upload right after)."""
+    found = audience.announced(matter_id) if is_id(matter_id) else None
+    if found is None:
+        raise service.matter_not_found(matter_id)
+    return events.audience_data(*found)
 
 
 @blp.post("/<matter_id>/archive")

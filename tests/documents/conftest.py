@@ -1,5 +1,6 @@
 """Fixtures of the documents tests: one migrated PostgreSQL database and the SeaweedFS store for
-the session, tokens, and matters published to the portal through `sharing.audience.changed`."""
+the session, tokens, matters published to the portal through `sharing.audience.changed`, and
+the real sharing service over HTTP (asked for a matter the replica has not heard of)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from services.common.events import Event
 from services.common.testing import ServedApp, TokenMinter
 from services.documents import create_app
 from services.documents.models import db
+from services.sharing import create_app as create_sharing_app
+from services.sharing.models import db as sharing_db
 
 MIB = 1024 * 1024
 
@@ -27,11 +30,25 @@ def minter() -> TokenMinter:
 
 
 @pytest.fixture(scope="session")
-def documents_app(new_database, amqp_url, s3_server, minter) -> Iterator[Flask]:
+def sharing(new_database, minter) -> Iterator[ServedApp]:
+    """sharing on its own database, served over real HTTP; no worker: what it announces stays in
+    its outbox, so documents hears of its matters only by asking (or from the test)."""
+    app = create_sharing_app(SQLALCHEMY_DATABASE_URI=new_database("sharing"), TESTING=True)
+    app.extensions["portal"].verifier = minter.verifier()
+    served = ServedApp(app)
+    yield served
+    served.close()
+    with app.app_context():
+        sharing_db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def documents_app(new_database, amqp_url, s3_server, minter, sharing) -> Iterator[Flask]:
     app = create_app(
         SQLALCHEMY_DATABASE_URI=new_database("documents"),
         AMQP_URL=amqp_url,
         TESTING=True,
+        SHARING_URL=sharing.url,
         # The smallest part S3 takes: a few MiB already make a multipart upload.
         S3_PART_SIZE=5 * MIB,
         **{k: v for k, v in s3_server.items() if k.startswith("S3_")},

@@ -229,7 +229,7 @@ def test_an_unknown_matter_is_a_404_saying_so(client, staff):
     response = upload(client, staff, "3f1b6a52-0000-4000-8000-000000000000", multipart([], PDF))
     assert response.status_code == 404
     assert response.json["code"] == "MATTER_NOT_FOUND"
-    assert "unknown" in response.json["detail"]
+    assert "No matter has the id" in response.json["detail"]
 
 
 def test_file_names_are_cleaned_of_paths_and_control_characters(client, matter, staff):

@@ -93,6 +93,7 @@ def run_gateway(
         "INTERVENTIONS_URL": identity_upstream,
         "ONBOARDING_URL": identity_upstream + "/",
         "SHARING_URL": sharing_upstream,
+        "WEB_URL": identity_upstream,
         # Nothing listens there: the mailer is down.
         "MAILER_URL": f"http://127.0.0.1:{free_port()}",
         "GATEWAY_READ_TIMEOUT": READ_TIMEOUT,

@@ -13,7 +13,7 @@ TABLE = RouteTable()
         ("/api/v1/auth/login", "identity"),
         ("/api/v1/me", "identity"),
         ("/api/v1/companies/42/members", "identity"),
-        ("/api/v1/portal/customer", "identity"),
+        ("/api/v1/portal/customer", "interventions"),
         ("/.well-known/jwks.json", "identity"),
         ("/api/v1/matters", "sharing"),
         ("/api/v1/matters/", "sharing"),
@@ -33,6 +33,11 @@ TABLE = RouteTable()
         ("/api/v1/portal/onboarding/signup/abc", "onboarding"),
         ("/api/v1/access-requests", "onboarding"),
         ("/api/v1/emails/9/resend", "mailer"),
+        ("/portal", "web"),
+        ("/portal/", "web"),
+        ("/portal/accept-invitation", "web"),
+        ("/portal/matters/7", "web"),
+        ("/portal/static/portal.css", "web"),
     ],
 )
 def test_each_path_goes_to_the_service_that_owns_it(path, service):
@@ -51,6 +56,8 @@ def test_each_path_goes_to_the_service_that_owns_it(path, service):
         "/api/v1/me/../companies",
         "/api/v1/./me",
         "/admin/outbox",
+        "/portals",
+        "/portal/../api/v1/me",
     ],
 )
 def test_paths_outside_the_table_match_nothing(path):
@@ -76,4 +83,12 @@ def test_one_path_cannot_belong_to_two_services():
 
 
 def test_every_service_of_the_suite_is_routed():
-    assert SERVICES == ("identity", "sharing", "documents", "interventions", "onboarding", "mailer")
+    assert SERVICES == (
+        "identity",
+        "sharing",
+        "documents",
+        "interventions",
+        "onboarding",
+        "mailer",
+        "web",
+    )

@@ -24,6 +24,7 @@ TABLES = (
     "password_reset_requests",
     "password_resets",
     "refresh_tokens",
+    "secure_links",
     "invitations",
     "memberships",
     "users",

@@ -128,8 +128,10 @@ def test_a_secure_link_session_has_no_account_to_change(app, client):
     with app.app_context():
         key = app.extensions["identity.keys"].signing_key()
     now = int(time.time())
-    claims = {"iss": "portal-identity", "aud": "portal", "sub": "link-1", "kind": "link"}
-    claims.update(iat=now, exp=now + 300, scope={"company": "c-1"})
+    # The claims of a session opened from a secure link (services/identity/secure_links.py).
+    claims = {"iss": "portal-identity", "aud": "portal", "sub": "link:l-1", "kind": "link"}
+    claims.update(iat=now, exp=now + 300, link="l-1", company="c-1")
+    claims.update(scope={"type": "company", "id": "c-1"})
     header = {"kid": key.kid, "typ": "at+jwt"}
     token = jwt.encode(claims, key.private_key, algorithm="EdDSA", headers=header)
     headers = {"Authorization": f"Bearer {token}"}

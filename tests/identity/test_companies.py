@@ -32,7 +32,8 @@ def test_create_company_answers_it_and_writes_company_created(app, client, agent
     assert body["created_at"] and body["updated_at"]
     (event,) = outbox(app)
     assert event["type"] == "identity.company.created" and event["subject"] == body["id"]
-    assert event["data"] == {"id": body["id"], **expected}
+    assert event["data"] == {"id": body["id"], **expected, "version": 1}
+    assert body["version"] == 1
 
 
 def test_a_company_needs_only_a_name(app, client, agent):
@@ -118,10 +119,10 @@ def test_members_are_added_changed_and_deactivated(app, client, agent):
 
     events = outbox(app)
     assert [e["type"] for e in events] == ["identity.membership.changed"] * 3
-    assert [(e["data"]["role"], e["data"]["active"]) for e in events] == [
-        ("primary", True),
-        ("member", True),
-        ("member", False),
+    assert [(e["data"]["role"], e["data"]["active"], e["data"]["version"]) for e in events] == [
+        ("primary", True, 1),
+        ("member", True, 2),
+        ("member", False, 3),
     ]
     assert events[0]["subject"] == user_id
     assert events[0]["data"] == {
@@ -129,11 +130,13 @@ def test_members_are_added_changed_and_deactivated(app, client, agent):
         "company_id": company_id,
         "role": "primary",
         "active": True,
+        "version": 1,
         "user": {
             "id": user_id,
             "email": "dana@client.example",
             "name": "Dana",
             "locale": "en",
+            "version": 1,
             "time_zone": None,
         },
     }
@@ -143,6 +146,7 @@ def test_members_are_added_changed_and_deactivated(app, client, agent):
     )
     assert again.status_code == 201 and again.json["active"] is True
     assert count(app, Membership) == 1
+    assert outbox(app)[-1]["data"]["version"] == 4
 
 
 def test_adding_a_member_twice_is_a_conflict(app, client, agent):
@@ -181,3 +185,24 @@ def test_member_endpoints_answer_404_for_unknown_company_or_member(app, client, 
             f"/api/v1/companies/{company_id}/members/{user_id}", json={}, headers=agent.headers
         )
         assert_problem(response, 404, "MEMBERSHIP_NOT_FOUND")
+
+
+def test_one_membership_is_read_with_its_version(app, client, agent):
+    company_id = make_company(app, "Acme")
+    user_id = make_user(app, "dana@client.example", companies=((company_id, "member"),))
+    members = f"/api/v1/companies/{company_id}/members"
+    client.patch(f"{members}/{user_id}", json={"role": "primary"}, headers=agent.headers)
+
+    response = client.get(f"{members}/{user_id}", headers=agent.headers)
+
+    assert response.status_code == 200
+    body = response.get_json()
+    assert (body["user_id"], body["role"], body["active"], body["version"]) == (
+        user_id,
+        "primary",
+        True,
+        2,
+    )
+    assert body["user"]["email"] == "dana@client.example"
+    unknown = client.get(f"{members}/{company_id}", headers=agent.headers)
+    assert_problem(unknown, 404, "MEMBERSHIP_NOT_FOUND")

@@ -51,6 +51,7 @@ def test_create_portal_user_with_membership(app, client, agent):
         "kind": "portal",
         "role": None,
         "status": "invited",
+        "version": 1,
     }
     joined = next(e for e in events if e["type"] == "identity.membership.changed")
     assert joined["subject"] == user["id"]
@@ -182,12 +183,24 @@ def test_disabling_signs_the_user_out(app, client, agent):
     assert response.status_code == 200 and response.json["status"] == "disabled"
     refresh = client.post("/api/v1/auth/refresh", json={"refresh_token": session.refresh_token})
     assert_problem(refresh, 401, "INVALID_REFRESH_TOKEN")
-    assert_problem(client.get("/api/v1/me", headers=session.headers), 401, "ACCOUNT_INACTIVE")
+    assert_problem(client.get("/api/v1/me", headers=session.headers), 401, "ACCOUNT_DISABLED")
     enabled = client.patch(
         f"/api/v1/users/{user_id}", json={"status": "active"}, headers=agent.headers
     )
     assert enabled.json["status"] == "active"
-    assert [e["data"]["status"] for e in outbox(app)] == ["disabled", "active"]
+    assert [(e["data"]["status"], e["data"]["version"]) for e in outbox(app)] == [
+        ("disabled", 2),
+        ("active", 3),
+    ]
+
+
+def test_a_disabled_agents_access_token_stops_working_at_once(app, client, admin, agent):
+    assert client.get("/api/v1/companies", headers=agent.headers).status_code == 200
+    client.patch(
+        f"/api/v1/users/{agent.user_id}", json={"status": "disabled"}, headers=admin.headers
+    )
+    refused = client.post("/api/v1/companies", json={"name": "Shell Co"}, headers=agent.headers)
+    assert_problem(refused, 401, "ACCOUNT_DISABLED")
 
 
 def test_re_enabling_a_user_who_never_accepted_leaves_them_invited(app, client, agent):

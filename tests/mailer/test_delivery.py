@@ -87,9 +87,15 @@ def test_an_unknown_language_falls_back_to_english(app, mail):
 def test_the_replica_keeps_the_newest_facts_whatever_order_events_arrive_in(app):
     user_id = str(uuid.uuid4())
     updated = user_event(
-        "identity.user.updated", user_id, "2026-11-02T10:00:00Z", locale="fr", status="active"
+        "identity.user.updated",
+        user_id,
+        "2026-11-01T10:00:00Z",
+        locale="fr",
+        status="active",
+        version=2,
     )
-    created = user_event("identity.user.created", user_id, "2026-11-01T10:00:00Z")
+    # Stamped later by a clock that ran ahead: identity's version, not the time, orders them.
+    created = user_event("identity.user.created", user_id, "2026-11-02T10:00:00Z", version=1)
 
     handle_message(app, body(updated), 0)
     handle_message(app, body(created), 0)

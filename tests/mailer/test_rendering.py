@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from flask import Flask
 
 from services.mailer.catalog import NOTIFICATIONS, invitation_addressees
 from services.mailer.rendering import (
@@ -167,11 +168,32 @@ def test_unknown_time_zones_fall_back_to_the_next_candidate_then_utc():
     assert resolve_time_zone("", None) == "UTC"
 
 
+def _intervention_sample(to: str | None = None) -> dict:
+    from .test_intervention_emails import intervention
+
+    data = {"intervention": intervention(scheduled_at="2027-01-05T09:00:00Z", technician="Ali")}
+    return {**data, "from": "to_schedule", "to": to} if to else data
+
+
+FIELD_SERVICE_SAMPLES = {
+    "identity.link.issued": lambda: {
+        "url": "https://portal.example.com/portal/link?token=t",
+        "company": {"id": "c1", "name": "Globex Inc."},
+        "contact": {"name": "Claire", "email": "claire@globex.example"},
+        "locale": None,
+    },
+    "interventions.intervention.created": _intervention_sample,
+    "interventions.intervention.status_changed": lambda: _intervention_sample("completed"),
+}
+
+
 def _sample(event_type: str) -> dict:
     if event_type == "identity.invitation.sent":
         return invitation_event().data
     if event_type == "identity.password_reset.requested":
         return password_reset_event().data
+    if event_type in FIELD_SERVICE_SAMPLES:
+        return FIELD_SERVICE_SAMPLES[event_type]()
     return sharing_event(event_type).data
 
 
@@ -187,7 +209,13 @@ def test_every_email_renders_in_every_language_with_the_firm_and_no_leftovers(
         data["matter"].update(kind=kind, company_name="Globex Inc.")
     if "companies" in data:
         data["companies"][-1]["name"] = "Globex Inc."
-    for addressee in notification.addressees(data):
+    # The dispatch desk's address is a setting of the running mailer.
+    settings = Flask(__name__)
+    settings.config.update(MAIL_DISPATCH_ADDRESS="dispatch@firm.example", MAIL_DISPATCH_LOCALE="en")
+    with settings.app_context():
+        addressees = notification.addressees(data)
+    assert addressees, event_type
+    for addressee in addressees:
         context = {**addressee.context, "firm_name": "Acme Inc."}
         email = render(notification.template, locale, context, "Europe/Paris")
 

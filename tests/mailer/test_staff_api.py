@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.common.consumer import handle_message
+from services.common.events import Event
 from services.common.testing import TokenMinter
 from services.mailer.models import Email, db
 
@@ -153,3 +154,17 @@ def test_the_openapi_document_describes_the_log(client):
         set(paths)
     )
     assert "202" in paths["/api/v1/emails/{email_id}/resend"]["post"]["responses"]
+
+
+def test_a_disabled_staff_member_can_no_longer_read_the_log(app, client, minter):
+    staff_id = str(uuid.uuid4())
+    headers = minter.headers(kind="staff", role="agent", sub=staff_id)
+    assert client.get("/api/v1/emails", headers=headers).status_code == 200
+
+    data = {"id": staff_id, "email": "sam@firm.example", "name": "Sam", "locale": "en"}
+    data.update(kind="staff", role="agent", status="disabled", version=2)
+    event = Event("identity.user.updated", data, subject=staff_id, source="/identity")
+    assert handle_message(app, event.to_json().encode(), 0).action == "ack"
+
+    refused = client.get("/api/v1/emails", headers=headers)
+    assert refused.status_code == 401 and refused.json["code"] == "ACCOUNT_DISABLED"

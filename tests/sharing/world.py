@@ -32,6 +32,12 @@ class World:
     def __init__(self, app: Flask, minter: TokenMinter, documents: Flask | None = None) -> None:
         self.app, self.minter, self.documents = app, minter, documents
         self.http = app.test_client()
+        self.versions: dict[str, int] = {}  # as identity bumps them: record key -> last version
+
+    def next_version(self, *key: str) -> int:
+        name = "/".join(key)
+        self.versions[name] = self.versions.get(name, 0) + 1
+        return self.versions[name]
 
     # identity's facts, delivered the way the consumer receives them
     def deliver(self, event: Event) -> Event:
@@ -50,6 +56,7 @@ class World:
             "extra_info": None,
             "settings": {"members_see_each_other": members_see_each_other},
         }
+        data["version"] = self.next_version("company", data["id"])
         kind = "updated" if id else "created"
         self.deliver(
             Event(f"identity.company.{kind}", data, subject=data["id"], source="/identity")
@@ -71,6 +78,7 @@ class World:
                     "kind": kind,
                     "role": "agent" if kind == "staff" else None,
                     "status": status,
+                    "version": self.next_version("user", person.id),
                 },
                 subject=person.id,
                 source="/identity",
@@ -87,6 +95,7 @@ class World:
             "company_id": company_id,
             "role": role,
             "active": active,
+            "version": self.next_version("membership", company_id, person.id),
             "user": {"id": person.id, "email": person.email, "name": person.name, "locale": "fr"},
         }
         return Event("identity.membership.changed", data, subject=person.id, source="/identity")

@@ -1,0 +1,187 @@
+"""The portal's "My matters" page rendered by the web tier, beside the API call it is made of.
+
+    python -m bench web_matters [--requests N] [--concurrency C] [--rounds R]
+
+The data set of `bench listing` (100,000 matters, 1,000,000 audience rows, a user in 50 matters
+of their company) in a throwaway PostgreSQL database; sharing, the gateway (routing /portal/ to
+web) and web run under gunicorn as in production, web keeping its sessions in Redis (the
+signed-in person's session is written by web's own session code, as signing in leaves it).
+Each round loads, from C threads on keep-alive connections: the API call the page makes (the
+first 20 of my matters) through the gateway; the page through the gateway, as a browser gets
+it; the page straight at web; and, to show what the gateway's second pass costs, the page of a
+second web whose API calls go straight to sharing (GATEWAY_URL=sharing: not how it runs). The
+table shows each target's median round; the aim is a page costing at most 1.5 times the API
+call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import tempfile
+from collections.abc import Callable
+from contextlib import ExitStack
+
+import redis
+
+from bench.backends import database, jwks
+from bench.harness import Client, free_port, gunicorn, host_load, median_rounds, python_load, table
+from bench.listing import COMPANIES, MATTERS, load, uuid_of
+from services.common.testing import TokenMinter
+from web.sessions import RedisSessionInterface, ServerSession
+
+PAGE = "/portal/matters"
+REDIS_URL = os.environ.get("WEB_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def api_path(company_id: str) -> str:
+    """What the page asks the API for (web/matter_views.py): page 1 of the company's matters."""
+    return f"/api/v1/portal/matters?page=1&page_size=20&company_id={company_id}"
+
+
+def _session(store: redis.Redis, prefix: str, token: str, user: str, company: str) -> str:
+    """A signed-in session, written by the portal's own session store code; its cookie value."""
+    data = {
+        "tokens": {"access": token, "refresh": "bench-has-no-refresh-token"},
+        "person": {
+            "id": user,
+            "email": "user0@example.test",
+            "name": "User 0",
+            "kind": "portal",
+            "locale": "en",
+            "time_zone": None,
+            "companies": [{"id": company, "name": "Company 0", "role": "member"}],
+        },
+        "company_id": company,
+    }
+    session = ServerSession(data, sid=secrets.token_urlsafe(32))
+    RedisSessionInterface(store, prefix, 3600)._write(session)
+    return session.sid
+
+
+def _serve(running: ExitStack, url: str, jwks_url: str, redis_prefix: str) -> dict[str, int]:
+    """Sharing, web and the gateway in front of both; name -> port."""
+    metrics = running.enter_context(tempfile.TemporaryDirectory())  # PROMETHEUS_MULTIPROC_DIR
+    env = {"SHARING_DATABASE_URL": url, "JWKS_URL": jwks_url, "PROMETHEUS_MULTIPROC_DIR": metrics}
+    services = ["-w", "2", "-k", "gthread", "--threads", "4"]
+    sharing = running.enter_context(gunicorn("services.sharing:create_app()", services, env))
+    # web reaches the gateway, the gateway reaches web: web gets the gateway's port up front.
+    gateway_port = free_port()
+    web_env = {
+        "GATEWAY_URL": f"http://127.0.0.1:{gateway_port}",
+        "WEB_REDIS_URL": REDIS_URL,
+        "WEB_SESSION_PREFIX": redis_prefix,
+        "WEB_SECRET_KEY": secrets.token_urlsafe(32),
+        "PROMETHEUS_MULTIPROC_DIR": metrics,
+    }
+    web = running.enter_context(gunicorn("web:create_app()", services, web_env))
+    direct_env = {**web_env, "GATEWAY_URL": sharing.url}
+    direct = running.enter_context(gunicorn("web:create_app()", services, direct_env))
+    env = {"SHARING_URL": sharing.url, "WEB_URL": web.url, "PROMETHEUS_MULTIPROC_DIR": metrics}
+    options = ["-w", "2", "-k", "gthread", "--threads", "8"]
+    running.enter_context(gunicorn("gateway:create_app()", options, env, port=gateway_port))
+    return {"gateway": gateway_port, "web": web.port, "web_to_sharing": direct.port}
+
+
+def _check(port: int, path: str, headers: dict[str, str], expect: Callable[[bytes], bool]) -> None:
+    client = Client(port, path, headers)
+    try:
+        status, body = client.get()
+    finally:
+        client.close()
+    if status != 200 or not expect(body):
+        raise SystemExit(f"unexpected answer to {path} on :{port}: {status} {body[:400]!r}")
+
+
+def _twenty_matters(body: bytes) -> bool:
+    page = json.loads(body)
+    return len(page.get("items", ())) == 20 and page["total"] == 50
+
+
+def _page_of_twenty(body: bytes) -> bool:
+    # Every matter of the page links to itself, and the page says it shows 1 to 20 of 50.
+    return body.count(b'href="/portal/matters/') >= 20 and b"BENCH-" in body
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench web_matters",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--requests", type=int, default=1000, help="per target and round")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args(argv)
+    load_before = os.getloadavg()[0]
+    user, company = uuid_of("u", 0), uuid_of("c", 0)
+    minter = TokenMinter()
+    companies = [{"id": company, "role": "member"}]
+    token = minter.token(kind="portal", role=None, lifetime=3600, sub=user, companies=companies)
+    store = redis.Redis.from_url(REDIS_URL)
+    prefix = f"portal:bench:{secrets.token_hex(4)}:"
+    sid = _session(store, prefix, token, user, company)
+    api_auth = {"Authorization": f"Bearer {token}"}
+    cookie = {"Cookie": f"portal_session={sid}", "Accept-Language": "en"}
+    api = api_path(company)
+    try:
+        with ExitStack() as running:
+            url = running.enter_context(database("sharing"))
+            seconds = load(url)
+            ports = _serve(running, url, running.enter_context(jwks(minter)), prefix)
+            targets = {
+                "API call through the gateway (what the page asks)": (
+                    ports["gateway"],
+                    api,
+                    api_auth,
+                ),
+                "page through the gateway (as a browser gets it)": (ports["gateway"], PAGE, cookie),
+                "page straight at web": (ports["web"], PAGE, cookie),
+                "page straight at a web calling sharing directly": (
+                    ports["web_to_sharing"],
+                    PAGE,
+                    cookie,
+                ),
+            }
+            for name, (port, path, headers) in targets.items():
+                _check(port, path, headers, _twenty_matters if "API" in name else _page_of_twenty)
+                python_load(port, 200, args.concurrency, path, headers)  # warm up
+            loads = {
+                name: (
+                    lambda port=port, path=path, headers=headers: python_load(
+                        port, args.requests, args.concurrency, path, headers
+                    )
+                )
+                for name, (port, path, headers) in targets.items()
+            }
+            medians = median_rounds(loads, args.rounds)
+    finally:
+        for key in store.scan_iter(prefix + "*"):
+            store.delete(key)
+
+    loaded = ", ".join(f"{name} {s:.1f} s" for name, s in seconds.items())
+    print(f"\n'My matters' of a user in 50 of {MATTERS:,} matters ({COMPANIES:,} companies;")
+    print(f"loaded: {loaded}); {args.requests} requests per round at concurrency")
+    rounds = f"median of {args.rounds} interleaved rounds"
+    print(f"{args.concurrency}, {rounds}; {host_load(load_before)}\n")
+    base = next(iter(medians.values()))
+    rows = [
+        [
+            name + (f" ({r['failures']} failed)" if r["failures"] else ""),
+            f"{r['rps']:.0f}",
+            f"{r['p50']:.1f}",
+            f"{r['p95']:.1f}",
+            f"{base['rps'] / r['rps']:.2f}x",
+        ]
+        for name, r in medians.items()
+    ]
+    print(table(["target", "req/s", "p50 ms", "p95 ms", "cost vs the API call"], rows))
+    page = medians["page through the gateway (as a browser gets it)"]
+    verdict = "within" if base["rps"] / page["rps"] <= 1.5 else "above"
+    print(
+        f"\nsummary: the page costs {base['rps'] / page['rps']:.2f}x the API call "
+        f"(p95 {page['p95']:.1f} ms vs {base['p95']:.1f} ms): {verdict} the 1.5x aim"
+    )
+    return 0

@@ -1,0 +1,132 @@
+"""A matter registered right after its company: sharing's replica has not heard of the company
+yet (no worker delivers identity's events here), so sharing asks identity once and goes on."""
+
+from __future__ import annotations
+
+import uuid
+
+from services.common.testing import ServedApp, free_port
+from services.sharing.models import Company, db
+
+from .world import World
+
+
+def matter_of(world: World, company_id: str, **fields):
+    body = {"kind": "case", "reference": "CS-" + uuid.uuid4().hex[:8], "company_id": company_id}
+    body.update(fields)
+    return world.http.post("/api/v1/matters", json=body, headers=world.as_staff())
+
+
+def test_a_matter_right_after_its_company_is_registered(world: World, identity: ServedApp):
+    created = identity.app.test_client().post(
+        "/api/v1/companies",
+        json={"name": "Brand New Ltd", "settings": {"members_see_each_other": True}},
+        headers=world.as_staff(),
+    )
+    assert created.status_code == 201, created.json
+    company_id = created.json["id"]
+
+    response = matter_of(world, company_id)
+
+    assert response.status_code == 201, response.json
+    assert response.json["company"] == {"id": company_id, "name": "Brand New Ltd"}
+    with world.app.app_context():
+        company = db.session.get(Company, company_id)
+        assert (company.members_see_each_other, company.version) == (True, 1)
+
+
+def test_an_id_identity_does_not_know_is_still_a_422(world: World):
+    before = world.counts()
+    response = matter_of(world, str(uuid.uuid4()))
+    assert response.status_code == 422
+    assert response.json["code"] == "UNKNOWN_COMPANY"
+    assert "company_id" in response.json["errors"]
+    assert world.counts() == before
+
+
+def test_identity_down_is_a_503_to_try_again(world: World, monkeypatch):
+    monkeypatch.setitem(world.app.config, "IDENTITY_URL", f"http://127.0.0.1:{free_port()}")
+    before = world.counts()
+    response = matter_of(world, str(uuid.uuid4()))
+    assert response.status_code == 503
+    assert response.content_type == "application/problem+json"
+    assert response.json["code"] == "OWNER_UNAVAILABLE"
+    assert "try again in a moment" in response.json["detail"].lower()
+    assert response.headers["Retry-After"]
+    assert world.counts() == before
+
+
+def test_a_member_added_a_moment_ago_can_be_made_requester(world: World, identity: ServedApp):
+    owner = identity.app.test_client()
+    staff = world.as_staff()
+    company = owner.post("/api/v1/companies", json={"name": "Fresh & Co"}, headers=staff).json
+    contact = {
+        "email": f"dana.{uuid.uuid4().hex[:8]}@fresh.example",
+        "name": "Dana",
+        "locale": "fr",
+        "kind": "portal",
+        "memberships": [{"company_id": company["id"], "role": "primary"}],
+    }
+    dana = owner.post("/api/v1/users", json=contact, headers=staff)
+    assert dana.status_code == 201, dana.json
+    matter = matter_of(world, company["id"]).json
+
+    shown = world.http.put(
+        f"/api/v1/matters/{matter['id']}/portal",
+        json={"requester_id": dana.json["id"], "watcher_ids": [str(uuid.uuid4())]},
+        headers=staff,
+    )
+    # The unknown watcher is refused, but Dana is known now: only the watchers are named.
+    assert shown.status_code == 422 and list(shown.json["errors"]) == ["watcher_ids"]
+
+    shown = world.http.put(
+        f"/api/v1/matters/{matter['id']}/portal",
+        json={"requester_id": dana.json["id"], "watcher_ids": []},
+        headers=staff,
+    )
+    assert shown.status_code == 200, shown.json
+    assert world.latest_audience(matter["id"]) == {dana.json["id"]: ["requester"]}
+
+
+def test_a_staff_member_added_a_moment_ago_can_own_a_matter(world: World, identity: ServedApp):
+    owner = identity.app.test_client()
+    agent = {
+        "email": f"sam.{uuid.uuid4().hex[:8]}@firm.example",
+        "name": "Sam",
+        "locale": "en",
+        "kind": "staff",
+        "role": "agent",
+    }
+    sam = owner.post("/api/v1/users", json=agent, headers=world.minter.headers(role="admin"))
+    assert sam.status_code == 201, sam.json
+    acme = world.company("Acme Industries")
+
+    response = matter_of(world, acme, owner_id=sam.json["id"])
+
+    assert response.status_code == 201, response.json
+    assert response.json["owner"]["name"] == "Sam"
+    unknown = matter_of(world, acme, owner_id=str(uuid.uuid4()))
+    assert unknown.status_code == 422 and unknown.json["code"] == "NOT_A_STAFF_USER"
+
+
+def test_a_contact_created_a_moment_ago_can_be_asked_to_sign(world: World, identity: ServedApp):
+    owner = identity.app.test_client()
+    staff = world.as_staff()
+    counterparty = owner.post("/api/v1/companies", json={"name": "Other Side"}, headers=staff).json
+    contact = {
+        "email": f"olga.{uuid.uuid4().hex[:8]}@other.example",
+        "name": "Olga",
+        "locale": "es",
+        "kind": "portal",
+        "memberships": [{"company_id": counterparty["id"], "role": "primary"}],
+    }
+    olga = owner.post("/api/v1/users", json=contact, headers=staff).json
+    matter = world.new_matter(world.company("Acme Industries"))
+
+    added = world.http.post(
+        f"/api/v1/matters/{matter['id']}/collaborators",
+        json={"user_id": olga["id"], "role": "signee"},
+        headers=staff,
+    )
+
+    assert added.status_code == 201, added.json

@@ -1,0 +1,216 @@
+"""The portal's client of the public API, through the gateway, with the signed-in person's token.
+
+One keep-alive pool per process; every call has a connect and a read timeout. An access token
+that has expired (401) is refreshed once with the session's refresh token and the call retried;
+when that fails too the person is asked to sign in again. Downloads are streamed: `stream()`
+hands back the open response, read chunk by chunk and never held whole in memory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app, g, request, session
+from flask_babel import get_locale
+from urllib3 import BaseHTTPResponse, PoolManager, Timeout
+from urllib3.exceptions import HTTPError
+
+API = "/api/v1"
+CHUNK = 64 * 1024
+
+
+@dataclass
+class ApiError(Exception):
+    """A 4xx answer from the API: its problem details, for the page to show."""
+
+    status: int
+    code: str = ""
+    detail: str = ""
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    # The errors as the API sent them: nested fields (an address, extra fields) keep their shape.
+    nested: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_response(cls, response: BaseHTTPResponse) -> ApiError:
+        try:
+            body = json.loads(response.data or b"{}")
+        except ValueError:
+            body = {}
+        body = body if isinstance(body, dict) else {}
+        errors = body.get("errors") if isinstance(body.get("errors"), dict) else {}
+        return cls(
+            response.status,
+            str(body.get("code") or ""),
+            str(body.get("detail") or ""),
+            {k: v if isinstance(v, list) else [str(v)] for k, v in errors.items()},
+            errors,
+        )
+
+    def field_messages(self, name: str) -> list[str]:
+        """The API's messages for one field (nested messages flattened)."""
+        found = self.errors.get(name, [])
+        return [m if isinstance(m, str) else json.dumps(m) for m in found]
+
+
+class ServiceBusy(Exception):
+    """The API could not answer now (unreachable, timed out, 5xx): the page says try again."""
+
+
+class SignInNeeded(Exception):
+    """No session, or its tokens no longer work: the person signs in (again)."""
+
+
+_lock = threading.Lock()
+_pools: dict[int, PoolManager] = {}
+
+
+def _pool() -> PoolManager:
+    """The process's pool; a pool inherited across a fork would share sockets, hence the pid."""
+    pid = os.getpid()
+    manager = _pools.get(pid)
+    if manager is None:
+        with _lock:
+            config = current_app.config
+            manager = _pools.setdefault(
+                pid,
+                PoolManager(
+                    maxsize=16,
+                    block=False,
+                    retries=False,
+                    timeout=Timeout(
+                        connect=config["API_CONNECT_TIMEOUT"], read=config["API_READ_TIMEOUT"]
+                    ),
+                ),
+            )
+    return manager
+
+
+def send(
+    method: str,
+    path: str,
+    *,
+    token: str | None = None,
+    body: Any = None,
+    stream: bool = False,
+    headers: dict[str, str] | None = None,
+) -> BaseHTTPResponse:
+    """One call to `/api/v1{path}` (or an absolute path starting with `//`), no retry.
+
+    Raises ServiceBusy when the gateway cannot be reached or the service fails (5xx).
+    """
+    url = current_app.config["GATEWAY_URL"] + (path[1:] if path.startswith("//") else API + path)
+    sent = {"Accept": "application/json", "Accept-Language": str(get_locale()), **(headers or {})}
+    # The browser's address, so that identity throttles that person and not the portal itself.
+    sent["X-Forwarded-For"] = request.remote_addr or ""
+    # Identity tells two tabs refreshing together from a replayed token by address + browser.
+    sent["User-Agent"] = request.user_agent.string
+    sent["X-Request-ID"] = g.get("request_id", "")
+    if token:
+        sent["Authorization"] = f"Bearer {token}"
+    encoded = None
+    if body is not None:
+        encoded = json.dumps(body).encode()
+        sent["Content-Type"] = "application/json"
+    try:
+        response = _pool().request(
+            method, url, body=encoded, headers=sent, preload_content=not stream, redirect=False
+        )
+    except HTTPError as error:
+        raise ServiceBusy(f"{method} {path}: {error.__class__.__name__}") from error
+    if response.status >= 500:
+        response.drain_conn()
+        response.release_conn()
+        raise ServiceBusy(f"{method} {path}: {response.status}")
+    return response
+
+
+def call(
+    method: str,
+    path: str,
+    body: Any = None,
+    *,
+    anonymous: bool = False,
+    headers: dict[str, str] | None = None,
+) -> Any:
+    """Call the API as the signed-in person; the parsed JSON answer (None for 204).
+
+    Raises ApiError for a 4xx, SignInNeeded when the session cannot be used, ServiceBusy.
+    """
+    response = _authorized(method, path, body, stream=False, anonymous=anonymous, headers=headers)
+    if response.status >= 400:
+        raise ApiError.from_response(response)
+    return json.loads(response.data) if response.data else None
+
+
+def stream(method: str, path: str, headers: dict[str, str] | None = None) -> BaseHTTPResponse:
+    """The open response of a download or preview; `chunks()` reads it. 4xx raise ApiError."""
+    response = _authorized(method, path, None, stream=True, headers=headers)
+    if response.status >= 400:
+        response.read()
+        response.release_conn()
+        raise ApiError.from_response(response)
+    return response
+
+
+def chunks(response: BaseHTTPResponse) -> Iterator[bytes]:
+    """The body in pieces; the connection goes back to the pool however the reading ends."""
+    try:
+        yield from response.stream(CHUNK, decode_content=False)
+    finally:
+        response.release_conn()
+
+
+def _authorized(
+    method: str,
+    path: str,
+    body: Any,
+    *,
+    stream: bool,
+    anonymous: bool = False,
+    headers: dict[str, str] | None = None,
+) -> BaseHTTPResponse:
+    if anonymous:
+        return send(method, path, body=body, stream=stream, headers=headers)
+    tokens = session.get("tokens")
+    if not tokens:
+        raise SignInNeeded
+    response = send(method, path, token=tokens["access"], body=body, stream=stream, headers=headers)
+    if response.status != 401:
+        return response
+    response.release_conn()
+    refresh()
+    response = send(
+        method, path, token=session["tokens"]["access"], body=body, stream=stream, headers=headers
+    )
+    if response.status == 401:
+        response.release_conn()
+        raise SignInNeeded
+    return response
+
+
+def refresh() -> None:
+    """Exchange the session's refresh token for a new pair; SignInNeeded when it is refused.
+    A secure-link session has no refresh token: it opens its link again instead."""
+    if session.get("link"):
+        from .link_sessions import reopen
+
+        reopen()
+        return
+    tokens = session.get("tokens") or {}
+    if not tokens.get("refresh"):
+        raise SignInNeeded
+    answer = send("POST", "/auth/refresh", body={"refresh_token": tokens["refresh"]})
+    if answer.status != 200:
+        session.pop("tokens", None)
+        raise SignInNeeded
+    keep_tokens(json.loads(answer.data))
+
+
+def keep_tokens(pair: dict) -> None:
+    """Store a token pair from login, refresh, invitation or reset in the session."""
+    session["tokens"] = {"access": pair["access_token"], "refresh": pair["refresh_token"]}

@@ -1,0 +1,58 @@
+"""Preview and download of an attachment, streamed from the API to the browser chunk by chunk
+with the person's own token: the portal never holds a file in memory. The documents service's
+safe headers (sniffed type, sandboxing CSP for previews, nosniff, the file name) go through.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Blueprint, Response, stream_with_context
+from flask_babel import gettext as _
+
+from . import api, current
+from .errors import error_page
+
+blp = Blueprint("documents", __name__, url_prefix="/portal/documents")
+
+PASSED_ON = (
+    "Content-Type",
+    "Content-Length",
+    "Content-Disposition",
+    "Content-Security-Policy",
+    "X-Content-Type-Options",
+    "Cache-Control",
+    "ETag",
+    "Last-Modified",
+)
+
+
+def _streamed(document_id: str, action: str) -> Response:
+    try:
+        upstream = api.stream("GET", f"/portal/documents/{quote(document_id, safe='')}/{action}")
+    except api.ApiError as problem:
+        if problem.code == "DOWNLOAD_NOT_ALLOWED":
+            return error_page(
+                403,
+                _("This document cannot be downloaded"),
+                _(
+                    "The firm has not allowed downloading this document. Open its preview "
+                    "instead, or ask your contact at the firm for a copy."
+                ),
+            )
+        raise
+    headers = {name: upstream.headers[name] for name in PASSED_ON if name in upstream.headers}
+    body = stream_with_context(api.chunks(upstream))
+    return Response(body, headers=headers, direct_passthrough=True)
+
+
+@blp.get("/<document_id>/preview")
+@current.sign_in_required
+def preview(document_id: str) -> Response:
+    return _streamed(document_id, "preview")
+
+
+@blp.get("/<document_id>/download")
+@current.sign_in_required
+def download(document_id: str) -> Response:
+    return _streamed(document_id, "download")
