@@ -12,6 +12,7 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("/companies", "identity"),
     ("/users", "identity"),
     ("/secure-links", "identity"),
+    ("/portal/companies", "identity"),
     ("//.well-known/jwks.json", "identity"),
     ("/matters", "sharing"),
     ("/portal/matters", "sharing"),

@@ -18,6 +18,8 @@ from . import (
     health,
     i18n,
     matter_views,
+    onboarding_views,
+    representative_views,
     security,
     sessions,
 )
@@ -41,7 +43,15 @@ def create_app(**overrides: object) -> Flask:
     install_templating(app)
     errors.install(app)
     health.install(app)
-    blueprints = (auth_views.blp, account_views.blp, matter_views.blp, field_views.blp)
-    for blueprint in (*blueprints, decision_views.blp, document_views.blp):
+    for blueprint in (
+        auth_views.blp,
+        account_views.blp,
+        matter_views.blp,
+        decision_views.blp,
+        document_views.blp,
+        field_views.blp,
+        onboarding_views.blp,
+        representative_views.blp,
+    ):
         app.register_blueprint(blueprint)
     return app

@@ -7,7 +7,14 @@ from services.common.app import ServiceParts, create_service_app
 from services.common.auth import TokenVerifier
 from services.common.replicas import disabled_lookup
 
-from . import account_api, auth_api, companies_api, secure_links_api, users_api
+from . import (
+    account_api,
+    auth_api,
+    companies_api,
+    representatives_api,
+    secure_links_api,
+    users_api,
+)
 from .config import IdentityConfig
 from .handlers import HANDLERS
 from .keys import KeyRing
@@ -29,6 +36,7 @@ def create_app(**overrides: object) -> Flask:
         account_api.blp,
         companies_api.blp,
         users_api.blp,
+        representatives_api.blp,
         secure_links_api.blp,
     ]
     app = create_service_app(__name__, config, parts, blueprints)

@@ -14,6 +14,8 @@ from . import events, versions
 from .errors import commit, not_found
 from .models import Company, Membership, User, db
 
+COMPANY_FIELDS = ("name", "number", "tax_id", "extra_info", "customer_group_id")
+
 
 def get_company(company_id: str) -> Company:
     company = db.session.get(Company, company_id) if is_id(company_id) else None
@@ -41,7 +43,7 @@ def _number_taken(number: str) -> ProblemError:
 
 def _apply(company: Company, data: dict) -> bool:
     """Copy the given fields (nested ones field by field) onto the company; True if any changed."""
-    changes = {key: data[key] for key in ("name", "number", "tax_id", "extra_info") if key in data}
+    changes = {key: data[key] for key in COMPANY_FIELDS if key in data}
     for group in ("address", "contact"):
         changes.update({f"{group}_{key}": value for key, value in data.get(group, {}).items()})
     changes.update(data.get("settings", {}))

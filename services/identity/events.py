@@ -27,6 +27,7 @@ def company_data(company: Company) -> dict:
             "phone": company.contact_phone,
         },
         "extra_info": company.extra_info,
+        "customer_group_id": company.customer_group_id,
         "settings": {"members_see_each_other": company.members_see_each_other},
         "version": company.version,
     }

@@ -104,6 +104,8 @@ class Company(db.Model):
     contact_phone: Mapped[str | None] = mapped_column(sa.String(50))
     extra_info: Mapped[str | None] = mapped_column(sa.Text)
     members_see_each_other: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    # The customer group (kept by onboarding) whose billing-portal signups match this company.
+    customer_group_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
     version: Mapped[int] = _version()
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -220,6 +220,10 @@ class CompanyPatchSchema(ma.Schema):
     contact = fields.Nested(ContactSchema)
     extra_info = text(5000)
     settings = fields.Nested(CompanySettingsSchema)
+    customer_group_id = ident(
+        allow_none=True,
+        metadata={"description": "Its customer group (onboarding's /customer-groups), or null"},
+    )
 
 
 class CompanyCreateSchema(CompanyPatchSchema):

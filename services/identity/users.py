@@ -170,10 +170,17 @@ def invite_user(user_id: str, caller: Caller) -> Invitation:
             "This user is disabled; enable them (PATCH status 'active') before inviting them.",
             code="USER_DISABLED",
         )
+    invitation = send_invitation(user, caller.user_id)
+    db.session.commit()
+    return invitation
+
+
+def send_invitation(user: User, inviter_id: str | None) -> Invitation:
+    """Queue a new invitation of `user` (older ones stop working); the caller commits."""
     _void_pending_invitations(user.id)
     now = utcnow()
     raw = secrets.token_urlsafe(32)
-    inviter = db.session.get(User, caller.user_id)
+    inviter = db.session.get(User, inviter_id) if inviter_id else None
     invitation = Invitation(
         id=new_id(),
         user_id=user.id,
@@ -191,7 +198,6 @@ def invite_user(user_id: str, caller: Caller) -> Invitation:
     ).all()
     accept_url = f"{current_app.config['PORTAL_WEB_URL']}/accept-invitation?token={raw}"
     add_event(events.invitation_sent(invitation, user, accept_url, inviter, list(companies)))
-    db.session.commit()
     return invitation
 
 

@@ -255,6 +255,76 @@ def signature_signed_addressees(data: dict) -> list[Addressee]:
     return [_to(person, context) for person in event["notify"]]
 
 
+class _OnboardingContact(_Loose):
+    email = ma.fields.String(required=True)
+    name = ma.fields.String(load_default="", allow_none=True)
+    locale = ma.fields.String(load_default=None, allow_none=True)
+
+
+class ResumeLinkIssuedSchema(_Loose):
+    """What the e-mail needs from `onboarding.resume_link.issued`."""
+
+    group = ma.fields.Nested(_Named, required=True)
+    contact = ma.fields.Nested(_OnboardingContact, required=True)
+    # Only web links: the URL ends up in an href.
+    resume_url = ma.fields.Url(required=True, schemes={"http", "https"}, require_tld=False)
+    expires_at = ma.fields.DateTime(required=True)
+
+
+class _Primary(_OnboardingContact):
+    user_id = ma.fields.String(load_default=None, allow_none=True)
+    time_zone = ma.fields.String(load_default=None, allow_none=True)
+
+
+class AdditionalContactAddedSchema(_Loose):
+    """What the e-mail needs from `onboarding.additional_contact.added`."""
+
+    primary = ma.fields.Nested(_Primary, required=True)
+    secondary = ma.fields.Nested(_OnboardingContact, required=True)
+    company = ma.fields.Nested(_Named, required=True)
+    message = ma.fields.String(load_default="", allow_none=True)
+
+
+_resume_link_issued = ResumeLinkIssuedSchema()
+_additional_contact_added = AdditionalContactAddedSchema()
+
+
+def resume_link_addressees(data: dict) -> list[Addressee]:
+    event = _resume_link_issued.load(data)
+    contact = event["contact"]
+    name = contact["name"] or ""
+    context = {
+        "name": name,
+        "group": event["group"]["name"],
+        "resume_url": event["resume_url"],
+        "expires_at": event["expires_at"],
+    }
+    return [Addressee(contact["email"], name, context, contact["locale"])]
+
+
+def additional_contact_addressees(data: dict) -> list[Addressee]:
+    event = _additional_contact_added.load(data)
+    primary, secondary = event["primary"], event["secondary"]
+    name = primary["name"] or ""
+    context = {
+        "name": name,
+        "company_name": event["company"]["name"],
+        "secondary_name": secondary["name"] or secondary["email"],
+        "secondary_email": secondary["email"],
+        "message": (event["message"] or "").strip(),
+    }
+    return [
+        Addressee(
+            primary["email"],
+            name,
+            context,
+            primary["locale"],
+            primary["user_id"],
+            time_zone=primary["time_zone"],
+        )
+    ]
+
+
 class _LinkContact(_Loose):
     name = ma.fields.String(load_default="", allow_none=True)
     email = ma.fields.String(required=True)
@@ -365,6 +435,12 @@ def intervention_status_addressees(data: dict) -> list[Addressee]:
 
 
 NOTIFICATIONS: dict[str, Notification] = {
+    "onboarding.resume_link.issued": Notification(
+        "onboarding_resume", resume_link_addressees, secret_fields=("resume_url",)
+    ),
+    "onboarding.additional_contact.added": Notification(
+        "additional_contact", additional_contact_addressees
+    ),
     "identity.link.issued": Notification(
         "secure_link", link_issued_addressees, secret_fields=("url",)
     ),

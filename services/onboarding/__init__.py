@@ -3,12 +3,18 @@
 from flask import Flask
 
 from services.common.app import ServiceParts, create_service_app
-from services.common.config import BaseConfig
 
+from . import contact_api, portal_api, staff_api
+from .config import OnboardingConfig
 from .handlers import HANDLERS
 from .models import OutboxEvent, ProcessedEvent, db
 
 
 def create_app(**overrides: object) -> Flask:
     parts = ServiceParts(db, OutboxEvent, ProcessedEvent, HANDLERS)
-    return create_service_app(__name__, BaseConfig("onboarding", **overrides), parts)
+    return create_service_app(
+        __name__,
+        OnboardingConfig(**overrides),
+        parts,
+        [staff_api.blp, portal_api.blp, contact_api.blp],
+    )

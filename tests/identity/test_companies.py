@@ -20,6 +20,7 @@ ACME = {
     "contact": {"name": "Dana Scully", "email": "Dana@Acme.Example", "phone": "+33 1 23 45 67 89"},
     "extra_info": "Key account.",
     "settings": {"members_see_each_other": True},
+    "customer_group_id": None,
 }
 
 

@@ -168,6 +168,24 @@ def test_unknown_time_zones_fall_back_to_the_next_candidate_then_utc():
     assert resolve_time_zone("", None) == "UTC"
 
 
+ONBOARDING_SAMPLES = {
+    "onboarding.resume_link.issued": {
+        "access_request_id": "r1",
+        "group": {"id": "g1", "name": "Key accounts"},
+        "contact": {"name": "Marie Curie", "email": "marie@example.com", "locale": "fr"},
+        "resume_url": "https://portal.example.com/portal/onboarding/resume?token=abc",
+        "expires_at": "2026-12-01T09:30:00Z",
+    },
+    "onboarding.additional_contact.added": {
+        "primary": {"user_id": "u1", "email": "marie@example.com", "name": "Marie", "locale": "fr"},
+        "secondary": {"user_id": "u2", "email": "pablo@example.com", "name": "Pablo"},
+        "company": {"id": "c1", "name": "Globex Inc."},
+        "group": {"id": "g1", "name": "Key accounts"},
+        "message": "Welcome your colleague.",
+    },
+}
+
+
 def _intervention_sample(to: str | None = None) -> dict:
     from .test_intervention_emails import intervention
 
@@ -188,6 +206,8 @@ FIELD_SERVICE_SAMPLES = {
 
 
 def _sample(event_type: str) -> dict:
+    if event_type in ONBOARDING_SAMPLES:
+        return ONBOARDING_SAMPLES[event_type]
     if event_type == "identity.invitation.sent":
         return invitation_event().data
     if event_type == "identity.password_reset.requested":
