@@ -27,6 +27,8 @@ PATH = "/.well-known/jwks.json"  # public, no token: identity's and the echo app
 GATEWAY_VARIANTS = {
     "gateway sync -w2": ["-w", "2", "-k", "sync"],
     "gateway gthread -w2 --threads 8": ["-w", "2", "-k", "gthread", "--threads", "8"],
+    # As deployed (gateway/gunicorn_conf.py): slow clients cost a greenlet, not a thread.
+    "gateway gevent -w2": ["-w", "2", "-k", "gevent", "--worker-connections", "1000"],
 }
 # The services run gthread -w2 --threads 4 (scripts/run_local.py, deploy/boot.sh).
 UPSTREAM_WORKERS = {"gthread": ["-w", "2", "-k", "gthread", "--threads", "4"], "sync": ["-w", "2"]}

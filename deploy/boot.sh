@@ -37,7 +37,10 @@ rm -rf "$PROMETHEUS_MULTIPROC_DIR"
 mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 
 if [ "$SERVICE" = gateway ]; then
-  set -- -k gthread --threads "${GUNICORN_THREADS:-8}" "gateway:create_app()"
+  # gevent workers and their limits (gateway/gunicorn_conf.py); /metrics and the readiness
+  # detail only on the admin port, which no Service or ingress routes.
+  exec gunicorn -c python:gateway.gunicorn_conf --bind "0.0.0.0:$port" \
+    --bind "0.0.0.0:${GATEWAY_ADMIN_PORT:-9080}" "gateway:create_app()"
 elif [ "$SERVICE" = web ]; then
   set -- "web:create_app()"
 else

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from gateway.routes import SERVICES
-from services.common.config import env_bool, env_float, env_int, service_url
+from services.common.config import env_bool, env_float, env_int, env_str, service_url
+from services.common.network import LOOPBACK, Network, parse_networks
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,18 @@ class Settings:
     openapi_timeout: float = 2.0
     openapi_ttl: float = 30.0
     access_log: bool = True
+    # A request body gets body_timeout seconds, plus one per body_min_rate bytes received, and
+    # may pause at most body_timeout; at most max_uploads bodies are read at once per process.
+    body_timeout: float = 20.0
+    body_min_rate: float = 1024.0
+    max_uploads: int = 64
+    # Bodies up to this size are received whole before the service sees them; larger ones stream.
+    buffer_bytes: int = 256 * 1024
+    # The port (bound by gunicorn, never routed publicly) where /metrics and the per-service
+    # detail of /readyz are served.
+    admin_port: int = 9080
+    # Peers whose X-Forwarded-* headers are believed (an ingress in front); loopback by default.
+    trusted_proxies: tuple[Network, ...] = parse_networks(LOOPBACK)
 
 
 def load_settings() -> Settings:
@@ -29,10 +42,16 @@ def load_settings() -> Settings:
         upstreams={name: service_url(name).rstrip("/") for name in SERVICES},
         connect_timeout=env_float("GATEWAY_CONNECT_TIMEOUT", 2.0),
         read_timeout=env_float("GATEWAY_READ_TIMEOUT", 60.0),
-        # At least the number of gunicorn threads, so that no request waits for a connection.
+        # Kept-alive connections per service; a burst beyond it opens (and closes) extra ones.
         pool_maxsize=env_int("GATEWAY_POOL_MAXSIZE", 32),
         health_timeout=env_float("GATEWAY_HEALTH_TIMEOUT", 1.0),
         openapi_timeout=env_float("GATEWAY_OPENAPI_TIMEOUT", 2.0),
         openapi_ttl=env_float("GATEWAY_OPENAPI_TTL", 30.0),
         access_log=env_bool("GATEWAY_ACCESS_LOG", True),
+        body_timeout=env_float("GATEWAY_BODY_TIMEOUT", 20.0),
+        body_min_rate=env_float("GATEWAY_BODY_MIN_RATE", 1024.0),
+        max_uploads=env_int("GATEWAY_MAX_UPLOADS", 64),
+        buffer_bytes=env_int("GATEWAY_BUFFER_BYTES", 256 * 1024),
+        admin_port=env_int("GATEWAY_ADMIN_PORT", 9080),
+        trusted_proxies=parse_networks(env_str("TRUSTED_PROXIES", LOOPBACK)),
     )

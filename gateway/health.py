@@ -1,4 +1,8 @@
-"""Liveness and readiness: /healthz says the gateway runs, /readyz that every service answers."""
+"""Liveness and readiness: /healthz says the gateway runs, /readyz that every service answers.
+
+Which services are down is for operators: the public /readyz says only ready or not, the admin
+port (GATEWAY_ADMIN_PORT, never routed publicly) names them.
+"""
 
 from __future__ import annotations
 
@@ -17,18 +21,22 @@ def healthz() -> Response:
     return jsonify(status="ok")
 
 
-def readyz(settings: Settings) -> Response:
+def readyz(settings: Settings, detailed: bool) -> Response:
     """Ready when every service's /healthz answers 200 within the health timeout."""
     names = list(settings.upstreams)
     # In parallel: the probe then takes one timeout at worst, not one per service.
     with ThreadPoolExecutor(max_workers=len(names)) as executor:
         results = list(executor.map(lambda name: _check(name, settings), names))
     down = {name: [why] for name, why in zip(names, results, strict=True) if why}
-    if down:
+    if down and detailed:
         return problem(
             503, f"Services not ready: {', '.join(down)}.", code="SERVICES_UNAVAILABLE", errors=down
         )
-    return jsonify(status="ready", services=dict.fromkeys(names, "up"))
+    if down:
+        return problem(503, "Some services are not ready.", code="SERVICES_UNAVAILABLE")
+    if detailed:
+        return jsonify(status="ready", services=dict.fromkeys(names, "up"))
+    return jsonify(status="ready")
 
 
 def _check(name: str, settings: Settings) -> str | None:

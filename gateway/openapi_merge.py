@@ -8,6 +8,11 @@ from gateway.routes import RouteTable
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _REF = "#/components/"
+DESCRIPTION = (
+    "The suite's public API. Errors are RFC 9457 problem+json documents with a stable `code`. No "
+    "text, in a JSON body or a query parameter, may contain the NUL character or an unpaired "
+    "surrogate (422). Operations with `security` need `Authorization: Bearer <access token>`."
+)
 
 
 def merge(docs: dict[str, dict | None], routes: RouteTable) -> dict:
@@ -18,7 +23,7 @@ def merge(docs: dict[str, dict | None], routes: RouteTable) -> dict:
     """
     merged: dict[str, Any] = {
         "openapi": "3.0.3",
-        "info": {"title": "Client portal suite API", "version": "1"},
+        "info": {"title": "Client portal suite API", "version": "1", "description": DESCRIPTION},
         "paths": {},
         "components": {},
         "tags": [],

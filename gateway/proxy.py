@@ -15,8 +15,11 @@ from urllib3.exceptions import (
 )
 from werkzeug.wsgi import get_input_stream
 
+from gateway.client_body import ClientBodyTimeout, DeadlineReader, UploadSlots
 from gateway.config import Settings
+from gateway.forwarding import forwarded_headers
 from gateway.upstream import BLOCKSIZE, pool_for
+from services.common.network import Network
 from services.common.problems import problem
 
 HOP_BY_HOP = frozenset(
@@ -36,31 +39,71 @@ HOP_BY_HOP = frozenset(
 )
 # Set by the gateway itself, never taken from the client or the service.
 _OWN_HEADERS = frozenset(("host", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"))
-_SKIP_RESPONSE = HOP_BY_HOP | {"x-request-id"}
+# The service's `Server` is dropped too: the gateway says nothing about what runs behind it.
+_SKIP_RESPONSE = HOP_BY_HOP | {"x-request-id", "server"}
 # Safe to send twice when a pooled keep-alive connection turns out to be closed by the service.
 _RETRYABLE = frozenset(("GET", "HEAD", "OPTIONS"))
 
 
 def forward(
-    environ: dict, start_response: Callable, service: str, settings: Settings
+    environ: dict,
+    start_response: Callable,
+    service: str,
+    settings: Settings,
+    uploads: UploadSlots,
 ) -> Iterable[bytes]:
     """WSGI: send the request to `service` and stream its answer back.
 
     Plain WSGI rather than a Flask view: Flask's request context and response object cost more
     per request than everything else the gateway does besides the upstream call itself.
     """
-    pool, prefix = pool_for(settings.upstreams[service], settings)
-    headers = _request_headers(environ)
-    body = None
+    headers = _request_headers(environ, settings.trusted_proxies)
     chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
     length = environ.get("CONTENT_LENGTH")
-    # What Flask's request.stream is: bounded by Content-Length, or the server's chunked reader.
-    if chunked:
-        body = get_input_stream(environ)
-    elif length:
+    if not chunked and length in (None, "", "0"):
+        if length:
+            headers["content-length"] = length
+        return _exchange(environ, start_response, service, settings, headers, None)
+    if not uploads.take():
+        return problem(
+            503,
+            "The gateway is receiving too many uploads at once; send yours again in a moment.",
+            code="TOO_MANY_UPLOADS",
+            headers={"Retry-After": "5"},
+        )(environ, start_response)
+    if not chunked:
         # The stream goes as-is under the client's length: never both length and chunked.
-        headers["Content-Length"] = length
-        body = get_input_stream(environ) if length != "0" else None
+        headers["content-length"] = length
+    sock = environ.get("gunicorn.socket")
+    try:
+        # What Flask's request.stream is: bounded by Content-Length, or the server's chunked
+        # reader; read under the body deadline.
+        reader = DeadlineReader(
+            get_input_stream(environ), sock, settings.body_timeout, settings.body_min_rate
+        )
+        body: DeadlineReader | bytes = reader
+        if not chunked and int(length) <= settings.buffer_bytes:
+            # Small bodies (every JSON request) are received whole first: a slow client then
+            # holds a greenlet here, never one of the service's few threads.
+            body = b"".join(iter(lambda: reader.read(BLOCKSIZE), b""))
+        return _exchange(environ, start_response, service, settings, headers, body)
+    except ClientBodyTimeout:
+        return _too_slow()(environ, start_response)
+    finally:
+        uploads.give_back()
+        if sock is not None:
+            sock.settimeout(None)  # the response may take its time to reach a slow reader
+
+
+def _exchange(
+    environ: dict,
+    start_response: Callable,
+    service: str,
+    settings: Settings,
+    headers: dict[str, str],
+    body: DeadlineReader | bytes | None,
+) -> Iterable[bytes]:
+    pool, prefix = pool_for(settings.upstreams[service], settings)
     target = prefix + _raw_target(environ)
     method = environ["REQUEST_METHOD"]
     attempts = 2 if body is None and method in _RETRYABLE else 1
@@ -71,13 +114,15 @@ def forward(
                 target,
                 body=body,
                 headers=headers,
-                chunked=chunked,
+                chunked="content-length" not in headers and body is not None,
                 preload_content=False,
                 decode_content=False,
                 redirect=False,
                 assert_same_host=False,
             )
             break
+        except ClientBodyTimeout:
+            failure = _too_slow()
         except NewConnectionError:
             failure = _failure(service, 503, "refused the connection")
         except (ConnectTimeoutError, ReadTimeoutError):
@@ -96,7 +141,7 @@ def forward(
     return _respond(upstream, method, start_response)
 
 
-def _request_headers(environ: dict) -> dict[str, str]:
+def _request_headers(environ: dict, trusted: tuple[Network, ...]) -> dict[str, str]:
     headers: dict[str, str] = {}
     connection_tokens = _tokens(environ.get("HTTP_CONNECTION", ""))
     for key, value in environ.items():
@@ -107,12 +152,7 @@ def _request_headers(environ: dict) -> dict[str, str]:
             headers[name] = value
     if "CONTENT_TYPE" in environ:
         headers["content-type"] = environ["CONTENT_TYPE"]
-    client = environ.get("REMOTE_ADDR", "")
-    previous = environ.get("HTTP_X_FORWARDED_FOR")
-    headers["x-forwarded-for"] = f"{previous}, {client}" if previous else client
-    headers["x-forwarded-proto"] = environ["wsgi.url_scheme"]
-    if "HTTP_HOST" in environ:
-        headers["x-forwarded-host"] = environ["HTTP_HOST"]
+    headers.update(forwarded_headers(environ, trusted))
     return headers
 
 
@@ -160,6 +200,14 @@ class _Body:
             # Unread bytes would corrupt the next request on this connection: drop it instead.
             self.upstream.close()
         self.upstream.release_conn()
+
+
+def _too_slow() -> Response:
+    return problem(
+        408,
+        "Your request body stopped arriving before it was complete; send it again.",
+        code="REQUEST_BODY_TIMEOUT",
+    )
 
 
 def _timeout(service: str, settings: Settings) -> Response:

@@ -32,6 +32,7 @@ BIN = Path(sys.executable).parent  # gunicorn, weed and python all come from thi
 HOST = "127.0.0.1"
 # The services with a database and a worker; the portal (web) has neither, the gateway neither.
 SERVICES = [name for name in SERVICE_PORTS if name not in ("gateway", "web")]
+GATEWAY_ADMIN_PORT = int(os.environ.get("GATEWAY_ADMIN_PORT", "9080"))
 WIDTH = max(len(f"{name}-worker") for name in SERVICES)
 STOP_GRACE = 15.0  # seconds between SIGTERM and SIGKILL; weed mini alone needs about 4
 DEFAULTS = {
@@ -230,9 +231,10 @@ class Suite:
         self.spawn(
             "web", [*gunicorn, "--threads", "4", "-b", bind, "web:create_app()"], metrics_env("web")
         )
-        gateway = [*gunicorn, "--threads", "8", "gateway:create_app()"]
-        bind = f"{HOST}:{SERVICE_PORTS['gateway']}"
-        self.spawn("gateway", [*gateway, "-b", bind], metrics_env("gateway"))
+        # gevent workers (gateway/gunicorn_conf.py); /metrics on the admin port only.
+        gateway = [BIN / "gunicorn", "-c", "python:gateway.gunicorn_conf", "gateway:create_app()"]
+        binds = ["-b", f"{HOST}:{SERVICE_PORTS['gateway']}", "-b", f"{HOST}:{GATEWAY_ADMIN_PORT}"]
+        self.spawn("gateway", [*gateway, *binds], metrics_env("gateway"))
         for name, port in SERVICE_PORTS.items():
             self.wait_for(f"{name} /healthz", port, "/healthz")
 

@@ -30,6 +30,7 @@ class Suite:
         self.logs = logs
         self.ports = {name: free_port() for name in (*SERVICES, "web")}
         self.gateway_port = free_port()
+        self.admin_port = free_port()  # the gateway's /metrics and readiness detail
         self.web_session_prefix = f"test:{secrets.token_hex(6)}:web:session:"
         self.env = {
             **os.environ,
@@ -37,6 +38,7 @@ class Suite:
             **{f"{name.upper()}_URL": self.url(name) for name in SERVICES},
             "JWKS_URL": self.url("identity") + "/.well-known/jwks.json",
             "PORTAL_PUBLIC_URL": self.gateway,
+            "GATEWAY_ADMIN_PORT": str(self.admin_port),
             "WEB_URL": self.url("web"),
             "GATEWAY_URL": self.gateway,
             "WEB_REDIS_URL": os.environ.get("WEB_REDIS_URL", "redis://127.0.0.1:6379/0"),
@@ -109,7 +111,15 @@ class Suite:
             self._gunicorn(service, f"services.{service}:create_app()", self.ports[service])
             self.start_worker(service)
         self._gunicorn("web", "web:create_app()", self.ports["web"])
-        self._gunicorn("gateway", "gateway:create_app()", self.gateway_port)
+        self._spawn(
+            "gateway",
+            [
+                str(BIN / "gunicorn"),
+                *("-c", "python:gateway.gunicorn_conf", "-w", "1"),
+                *("-b", f"127.0.0.1:{self.gateway_port}", "-b", f"127.0.0.1:{self.admin_port}"),
+                "gateway:create_app()",
+            ],
+        )
         for base in [self.gateway, *(self.url(s) for s in (*SERVICES, "web"))]:
             wait_until(
                 lambda base=base: self._healthy(base),

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from services.common.network import is_trusted
 
 # No inline script or style anywhere: every script and style sheet is a file under /portal/static.
 CSP = "; ".join(
@@ -42,8 +46,15 @@ def _add_headers(response: Response) -> Response:
 
 def install(app: Flask) -> None:
     app.after_request(_add_headers)
-    if app.config["TRUST_PROXY"]:
-        # The gateway sets X-Forwarded-For/-Proto/-Host: the browser's address, and https
-        # when TLS ends before it (the cookie is then Secure).
-        hops = app.config["TRUSTED_PROXY_HOPS"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    # The gateway sets X-Forwarded-For/-Proto/-Host: the browser's address, and https when TLS
+    # ends before it (the cookie is then Secure). Believed only from a trusted proxy.
+    hops = app.config["TRUSTED_PROXY_HOPS"]
+    trusted = app.config["TRUSTED_PROXIES"]
+    direct = app.wsgi_app
+    forwarded = ProxyFix(direct, x_for=hops, x_proto=hops, x_host=hops)
+
+    def from_proxy_or_direct(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        app_for_peer = forwarded if is_trusted(environ.get("REMOTE_ADDR"), trusted) else direct
+        return app_for_peer(environ, start_response)
+
+    app.wsgi_app = from_proxy_or_direct

@@ -10,14 +10,16 @@ from pathlib import Path
 
 import marshmallow as ma
 import sqlalchemy as sa
-from flask import Flask, jsonify, request
+from flask import Flask, request
 from flask_smorest import Api, Blueprint
 from flask_sqlalchemy import SQLAlchemy
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from . import broker
 from .auth import TokenVerifier
-from .observability import configure_logging, install_request_tracking, metrics_response
+from .health import add_health_endpoints
+from .observability import configure_logging, install_request_tracking
+from .openapi_access import AccessPlugin
+from .openapi_fields import ecma_pattern
 from .problems import PROBLEM_MIME, VALIDATION_DETAIL, ProblemError, field_error, problem
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,7 @@ class ServiceParts:
     # link id -> whether this service's replica says the secure link was revoked (auth.py then
     # refuses the link's sessions); None for a service that keeps no such replica.
     link_revoked: Callable[[str], bool] | None = None
+    # What serving a request needs (database, object store); never the broker (see health.py).
     readiness: dict[str, Callable[[], None]] = field(default_factory=dict)
 
 
@@ -117,6 +120,7 @@ def create_service_app(
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={"info": {"description": API_DESCRIPTION}},
     )
     if parts.verifier is None:
         parts.verifier = TokenVerifier(
@@ -126,9 +130,9 @@ def create_service_app(
     parts.db.init_app(app)
     _tune_sqlite(app, parts.db)
     parts.readiness.setdefault("database", lambda: _ping_database(parts.db))
-    parts.readiness.setdefault("broker", lambda: broker.ping(app.config["AMQP_URL"]))
 
-    api = ProblemApi(app)
+    api = ProblemApi(app, spec_kwargs={"extra_plugins": [AccessPlugin(app)]})
+    api.ma_plugin.converter.add_attribute_function(ecma_pattern)
     install_request_tracking(app)
     app.before_request(_refuse_unusable_input)
     app.register_error_handler(ProblemError, lambda e: e.response())
@@ -138,10 +142,15 @@ def create_service_app(
     from .admin import admin_blueprint
 
     app.register_blueprint(admin_blueprint)
-    _add_health(app, parts)
+    add_health_endpoints(app, parts.readiness)
     return app
 
 
+# Rules for every operation that no single schema can say.
+API_DESCRIPTION = (
+    "Errors are RFC 9457 problem+json documents with a stable `code`. No text, in a JSON body or "
+    "a query parameter, may contain the NUL character or an unpaired surrogate (422)."
+)
 # PostgreSQL refuses the NUL character and no encoder takes an unpaired surrogate (JSON can
 # carry one as "\ud800"): such text would fail in a query or a hash, as a 500.
 UNUSABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
@@ -210,28 +219,3 @@ def _tune_sqlite(app: Flask, db: SQLAlchemy) -> None:
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
-
-
-def _add_health(app: Flask, parts: ServiceParts) -> None:
-    @app.get("/healthz")
-    def healthz():
-        return jsonify(status="ok", service=app.config["SERVICE_NAME"])
-
-    @app.get("/readyz")
-    def readyz():
-        failures = {}
-        for name, check in parts.readiness.items():
-            try:
-                check()
-            except Exception as exc:  # noqa: BLE001 - any failure means not ready
-                failures[name] = f"{type(exc).__name__}: {exc}"[:300]
-        if failures:
-            return problem(
-                503,
-                "Not ready: " + ", ".join(sorted(failures)) + " unreachable.",
-                code="NOT_READY",
-                errors=failures,
-            )
-        return jsonify(status="ready", checks=sorted(parts.readiness))
-
-    app.add_url_rule("/metrics", "metrics", metrics_response)

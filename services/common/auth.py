@@ -6,13 +6,13 @@ Every service verifies tokens itself; the gateway in front is not trusted to hav
 from __future__ import annotations
 
 import functools
-import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import jwt
 from flask import current_app, g, request
 
+from .openapi_access import ACCESS_ATTRIBUTE
 from .problems import ProblemError
 
 ALGORITHMS = ["EdDSA"]  # allow-list: never "none", never a symmetric algorithm
@@ -108,24 +108,6 @@ def caller_from_claims(claims: dict) -> Caller:
     )
 
 
-def client_address() -> str:
-    """The caller's address (throttling, evidence of a signature). Each proxy appends the address
-    it received the request from to X-Forwarded-For, so only the last TRUSTED_PROXY_HOPS entries
-    are facts; the ones before are whatever the client sent (a forged first hop)."""
-    peer = request.remote_addr or "unknown"
-    candidate = peer
-    config = current_app.config
-    if config["TRUST_PROXY"] and config["TRUSTED_PROXY_HOPS"] > 0:
-        forwarded = request.headers.get("X-Forwarded-For", "").split(",")
-        chain = [hop.strip() for hop in forwarded if hop.strip()]
-        if chain:
-            candidate = chain[-min(config["TRUSTED_PROXY_HOPS"], len(chain))]
-    try:
-        return str(ipaddress.ip_address(candidate))
-    except ValueError:
-        return peer[:64]
-
-
 def _unauthorized(detail: str, code: str) -> ProblemError:
     return ProblemError(401, detail, code=code, headers={"WWW-Authenticate": "Bearer"})
 
@@ -173,6 +155,23 @@ def current_caller() -> Caller:
     return g.caller
 
 
+def _marked(wrapper: Callable, access: str) -> Callable:
+    """The guard's kind, read by the OpenAPI document (openapi_access.py)."""
+    setattr(wrapper, ACCESS_ATTRIBUTE, access)
+    return wrapper
+
+
+def signed_in(view: Callable) -> Callable:
+    """Guard for endpoints any signed-in caller may use (staff, portal user or link session)."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        current_caller()
+        return view(*args, **kwargs)
+
+    return _marked(wrapper, "any")
+
+
 def staff_required(*roles: str) -> Callable:
     """Guard for `/api/v1/...` staff endpoints; portal and link tokens get 403."""
 
@@ -190,7 +189,7 @@ def staff_required(*roles: str) -> Callable:
                 )
             return view(*args, **kwargs)
 
-        return wrapper
+        return _marked(wrapper, "staff")
 
     return decorator
 
@@ -205,7 +204,7 @@ def portal_required(view: Callable) -> Callable:
             raise ProblemError(403, "This endpoint is for client portal users.", code="PORTAL_ONLY")
         return view(*args, **kwargs)
 
-    return wrapper
+    return _marked(wrapper, "portal")
 
 
 def customer_required(view: Callable) -> Callable:
@@ -221,4 +220,4 @@ def customer_required(view: Callable) -> Callable:
             )
         return view(*args, **kwargs)
 
-    return wrapper
+    return _marked(wrapper, "customer")

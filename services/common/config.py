@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .network import LOOPBACK, parse_networks
+
 # Local state (SQLite files, keys, object data, mail sink) lives under var/, which git ignores.
 VAR_DIR = Path(os.environ.get("PORTAL_VAR_DIR", Path(__file__).resolve().parents[2] / "var"))
 
@@ -81,9 +83,9 @@ class BaseConfig:
         # Seconds to connect to, then to wait for, a record's owner on a replica miss.
         self.READ_THROUGH_TIMEOUT = env_float("READ_THROUGH_TIMEOUT", 3)
         self.MAX_CONTENT_LENGTH = env_int(f"{prefix}_MAX_CONTENT_LENGTH", 1024 * 1024)
-        # The gateway is in front in every deployment, so its X-Forwarded-For is trusted; it
-        # appends to what the client sent, so entries are counted from the right.
-        self.TRUST_PROXY = env_bool("TRUST_PROXY", True)
+        # X-Forwarded-For is believed only from these peers (the gateway, an ingress), and read
+        # back at most TRUSTED_PROXY_HOPS entries: the proxies in front (see network.py).
+        self.TRUSTED_PROXIES = parse_networks(env_str("TRUSTED_PROXIES", LOOPBACK))
         self.TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 1)
         self.TESTING = False
         for key, value in overrides.items():

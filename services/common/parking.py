@@ -6,6 +6,8 @@ import json
 
 import pika
 from flask import Flask
+from pika.adapters.blocking_connection import BlockingChannel
+from pika.exceptions import ChannelClosedByBroker
 
 from . import broker
 
@@ -34,12 +36,26 @@ def _death_reason(headers: dict) -> str | None:
     return None
 
 
+def _has_parked_queue(channel: BlockingChannel, service: str) -> bool:
+    """Whether the parking queue exists: a service that consumes nothing never declares one, and
+    one whose worker has not started yet has none so far; either way nothing is parked."""
+    try:
+        channel.queue_declare(broker.parked_queue(service), passive=True)
+    except ChannelClosedByBroker as error:
+        if error.reply_code == 404:
+            return False
+        raise
+    return True
+
+
 def list_parked(app: Flask, limit: int = 100) -> list[dict]:
     """Peek at parked messages: fetched unacknowledged, then returned when the channel closes."""
     service = app.config["SERVICE_NAME"]
     connection = broker.connect(app.config["AMQP_URL"])
     try:
         channel = connection.channel()
+        if not _has_parked_queue(channel, service):
+            return []
         items = []
         while len(items) < limit:
             method, properties, body = channel.basic_get(broker.parked_queue(service))
@@ -58,6 +74,8 @@ def replay_parked(app: Flask, message_id: str | None = None) -> int:
     replayed = 0
     try:
         channel = connection.channel()
+        if not _has_parked_queue(channel, service):
+            return 0
         channel.confirm_delivery()
         while True:
             method, properties, body = channel.basic_get(broker.parked_queue(service))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.common.auth import client_address, current_caller
+from services.common.auth import current_caller, signed_in
+from services.common.network import client_address
 
 from . import account, schemas
 
@@ -18,6 +19,8 @@ CHANGE_PASSWORD = schemas.ChangePasswordSchema()
 
 @blp.route("/me")
 class Me(MethodView):
+    decorators = [signed_in]
+
     @blp.response(200, ME)
     @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(403, response="FORBIDDEN")
@@ -35,6 +38,7 @@ class Me(MethodView):
 
 
 @blp.post("/me/password")
+@signed_in
 @blp.arguments(CHANGE_PASSWORD)
 @blp.response(204)
 @blp.alt_response(401, response="UNAUTHORIZED")

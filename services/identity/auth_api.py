@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import request
 from flask_smorest import Blueprint
 
-from services.common.auth import client_address
+from services.common.network import client_address
 
 from . import invitations, password_reset, schemas, service
 from .tokens import TokenPair, client_fingerprint, keyring

@@ -21,8 +21,9 @@ from services.common.problems import VALIDATION_DETAIL, ProblemError
 # are rehashed with these parameters at the next sign-in.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
-# zxcvbn's cost grows with the length; what is beyond this adds strength it cannot measure anyway.
-_ESTIMATED_PREFIX = 100
+# zxcvbn's cost grows with the length (4.5 refuses more than 72 characters); what is beyond
+# this adds strength it cannot measure anyway.
+_ESTIMATED_PREFIX = 72
 
 
 @contextlib.contextmanager

@@ -9,6 +9,7 @@ import marshmallow as ma
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from services.common.models import ID_PATTERN
+from services.common.openapi_fields import NO_CONTROL_CHARACTERS
 from services.common.pagination import PageQuerySchema, page_schema
 
 from .models import LOCALES, MEMBER_ROLES, STAFF_ROLES, USER_KINDS
@@ -31,6 +32,11 @@ class _Trimmed:
 
 class Text(_Trimmed, fields.String):
     """A trimmed string."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        # The refusal of control characters, told to clients in the OpenAPI document.
+        self.metadata = {"pattern": NO_CONTROL_CHARACTERS, **self.metadata}
 
 
 class EmailAddress(_Trimmed, fields.Email):

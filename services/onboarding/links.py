@@ -10,8 +10,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from services.common.auth import client_address
 from services.common.models import is_id, new_id, utcnow
+from services.common.network import client_address
 from services.common.pagination import paginate
 from services.common.problems import ProblemError
 

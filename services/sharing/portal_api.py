@@ -9,7 +9,8 @@ from __future__ import annotations
 from flask import jsonify, request
 from flask_smorest import Blueprint
 
-from services.common.auth import client_address, current_caller, portal_required
+from services.common.auth import current_caller, portal_required
+from services.common.network import client_address
 
 from . import collaboration, portal_queries
 from .portal_schemas import (

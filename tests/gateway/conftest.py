@@ -23,11 +23,14 @@ ROOT = Path(__file__).resolve().parents[2]
 # Short timeouts keep the timeout tests quick; connect is shorter than the slowest upload pause.
 READ_TIMEOUT = "1.0"
 CONNECT_TIMEOUT = "0.25"
+TRUSTED_PROXY = "127.0.0.1/32"
+UNTRUSTED_CLIENT = "127.0.0.2"
 
 
 @dataclass
 class Gateway:
     url: str
+    admin_url: str  # /metrics and the readiness detail
     process: subprocess.Popen
     stdout: Path
 
@@ -73,9 +76,16 @@ def sharing_upstream() -> Iterator[str]:
 def gateway(
     identity_upstream: str, sharing_upstream: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Gateway]:
-    tmp = tmp_path_factory.mktemp("gateway")
+    yield from run_gateway(identity_upstream, sharing_upstream, tmp_path_factory.mktemp("gw"))
+
+
+def run_gateway(
+    identity_upstream: str, sharing_upstream: str, tmp: Path, **settings: str
+) -> Iterator[Gateway]:
+    """The gateway under gunicorn as deployed (gateway/gunicorn_conf.py); `settings` are extra
+    environment variables."""
     (tmp / "prometheus").mkdir()
-    port = free_port()
+    port, admin_port = free_port(), free_port()
     env = {
         **os.environ,
         "IDENTITY_URL": identity_upstream,
@@ -89,16 +99,20 @@ def gateway(
         "GATEWAY_READ_TIMEOUT": READ_TIMEOUT,
         "GATEWAY_CONNECT_TIMEOUT": CONNECT_TIMEOUT,
         "PROMETHEUS_MULTIPROC_DIR": str(tmp / "prometheus"),
+        # The tests' own requests come from 127.0.0.1, a proxy in front; 127.0.0.2 is a client.
+        "TRUSTED_PROXIES": TRUSTED_PROXY,
+        "GATEWAY_ADMIN_PORT": str(admin_port),
+        **settings,
     }
     command = [
-        sys.executable, "-m", "gunicorn", "--no-control-socket", "--bind", f"127.0.0.1:{port}",
-        "--workers", "1", "--worker-class", "gthread", "--threads", "8",
-        "--graceful-timeout", "2", "gateway:create_app()",
+        sys.executable, "-m", "gunicorn", "-c", "python:gateway.gunicorn_conf",
+        "--bind", f"127.0.0.1:{port}", "--bind", f"127.0.0.1:{admin_port}",
+        "--workers", "1", "--graceful-timeout", "2", "gateway:create_app()",
     ]  # fmt: skip
     stdout = tmp / "stdout.log"
     with stdout.open("wb") as out, (tmp / "stderr.log").open("wb") as err:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=err)
-    gateway = Gateway(f"http://127.0.0.1:{port}", process, stdout)
+    gateway = Gateway(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{admin_port}", process, stdout)
     try:
         wait_until(lambda: _up(gateway, tmp), timeout=20, message="the gateway's /healthz")
         yield gateway

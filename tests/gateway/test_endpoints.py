@@ -9,14 +9,29 @@ def test_healthz_answers_even_with_a_service_down(gateway):
     assert requests.get(f"{gateway.url}/healthz", timeout=5).status_code == 200
 
 
-def test_readyz_is_a_503_problem_naming_the_service_that_is_down(gateway):
-    response = requests.get(f"{gateway.url}/readyz", timeout=5)
+def test_readyz_on_the_admin_port_is_a_503_problem_naming_the_service_that_is_down(gateway):
+    response = requests.get(f"{gateway.admin_url}/readyz", timeout=5)
 
     assert response.status_code == 503
     assert response.headers["Content-Type"] == "application/problem+json"
     problem = response.json()
     assert list(problem["errors"]) == ["mailer"]
     assert "mailer" in problem["detail"]
+
+
+def test_the_public_readyz_says_not_ready_without_naming_services(gateway):
+    response = requests.get(f"{gateway.url}/readyz", timeout=5)
+
+    assert response.status_code == 503
+    assert "errors" not in response.json()
+    assert "mailer" not in response.text
+
+
+def test_metrics_are_not_served_on_the_public_port(gateway):
+    response = requests.get(f"{gateway.url}/metrics", timeout=5)
+
+    assert response.status_code == 404
+    assert "gateway_requests_total" not in response.text
 
 
 def test_the_merged_openapi_document_has_every_reachable_service_paths(gateway):
@@ -37,7 +52,7 @@ def test_metrics_count_requests_by_service_and_status(gateway):
     requests.get(f"{gateway.url}/api/v1/emails", timeout=5)
 
     def counted():
-        text = requests.get(f"{gateway.url}/metrics", timeout=5).text
+        text = requests.get(f"{gateway.admin_url}/metrics", timeout=5).text
         return 'gateway_requests_total{service="mailer",status="503"}' in text and text
 
     text = wait_until(counted, timeout=5, message="the mailer 503 in /metrics")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from http.client import HTTPConnection
 
 import requests
 
 from services.common.testing import wait_until
 
+from .conftest import UNTRUSTED_CLIENT
 from .upstreams import PROBLEM_422, MiB
 
 # Streaming must not hold a body in memory: the worker's peak may grow by far less than 50 MiB.
@@ -127,6 +129,26 @@ def test_forwarding_headers_are_set_and_hop_by_hop_ones_dropped(gateway):
     assert "Keep-Alive" not in response.headers
     assert response.headers["Connection"] == "keep-alive", "the service's `close` stays there"
     assert response.raw.headers.getlist("X-Request-ID") == [response.headers["X-Request-ID"]]
+
+
+def test_forwarding_headers_from_a_client_that_is_no_proxy_are_replaced(gateway):
+    host, port = gateway.url.removeprefix("http://").split(":")
+    connection = HTTPConnection(host, int(port), timeout=5, source_address=(UNTRUSTED_CLIENT, 0))
+    forged = {"X-Forwarded-For": "10.0.0.1", "X-Forwarded-Proto": "https"}
+    connection.request("GET", "/api/v1/me", headers=forged)
+    seen = json.loads(connection.getresponse().read())
+    connection.close()
+
+    assert seen["forwarded_for"] == UNTRUSTED_CLIENT
+    assert seen["forwarded_proto"] == "http"
+
+
+def test_a_trusted_proxy_says_how_the_client_reached_it(gateway):
+    response = requests.get(
+        f"{gateway.url}/api/v1/me", headers={"X-Forwarded-Proto": "https"}, timeout=5
+    )
+
+    assert response.json()["forwarded_proto"] == "https"
 
 
 def test_an_unknown_path_is_a_404_problem(gateway):

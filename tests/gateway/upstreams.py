@@ -15,6 +15,7 @@ PROBLEM_422 = (
     b'"detail":"Tax id does not match the expected format.","code":"VALIDATION_FAILED",'
     b'"errors":{"tax_id":["Expected 9 digits."]}}'
 )
+PREVIEW_CSP = "sandbox; default-src 'none'; img-src 'self'; frame-ancestors 'self'"
 
 IDENTITY_DOC = {
     "openapi": "3.0.3",
@@ -109,6 +110,13 @@ def identity_like(payload: bytes) -> Callable:
             )
             view = memoryview(payload)
             return (bytes(view[i : i + MiB]) for i in range(0, len(payload), MiB))
+        if path == "/api/v1/documents/preview":
+            # As documents serves a preview: its own sandboxing CSP and caching.
+            own = (
+                ("Content-Security-Policy", PREVIEW_CSP),
+                ("Cache-Control", "private, max-age=60"),
+            )
+            return _json(start_response, {"preview": True}, extra=own)
         if path == "/api/v1/sites/slow":
             time.sleep(2)
             return _json(start_response, {"late": True})

@@ -185,7 +185,7 @@ def test_address_throttling_uses_the_address_the_gateway_saw(app, client, monkey
 
 def test_forwarded_header_is_ignored_when_the_proxy_is_not_trusted(app, client, monkeypatch):
     monkeypatch.setitem(app.config, "LOGIN_MAX_PER_ADDRESS", 2)
-    monkeypatch.setitem(app.config, "TRUST_PROXY", False)
+    monkeypatch.setitem(app.config, "TRUSTED_PROXIES", ())
     for i in range(2):
         body = {"email": f"guess{i}@firm.example", "password": "guess"}
         headers = {"X-Forwarded-For": f"203.0.113.{i}"}  # rotating it does not help
