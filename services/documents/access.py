@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from services.common.auth import Caller, client_address
+from services.common.auth import Caller
+from services.common.network import client_address
 
 from .models import AccessRecord, Document, Matter, Version, db
 
