@@ -18,6 +18,10 @@ def version_added(document: Document, version: Version) -> Event:
         data={
             "document_id": document.id,
             "matter_id": document.matter_id,
+            # A field attachment's owner (matter_id is then null).
+            "owner": {"type": document.owner_type, "id": document.owner_id}
+            if document.owner_type
+            else None,
             "version_id": version.id,
             "name": document.name,
             "size": version.size,
