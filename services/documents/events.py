@@ -10,18 +10,15 @@ VERSION_ADDED = "documents.version.added"
 
 
 def version_added(document: Document, version: Version) -> Event:
-    """A document got a new current version (its first one when the document is new)."""
-    return Event(
+    """A document got a new current version (its first one when the document is new); a field
+    attachment's has `owner` {type, id} and a null `matter_id`."""
+    event = Event(
         type=VERSION_ADDED,
         subject=document.id,
         source="/documents",
         data={
             "document_id": document.id,
             "matter_id": document.matter_id,
-            # A field attachment's owner (matter_id is then null).
-            "owner": {"type": document.owner_type, "id": document.owner_id}
-            if document.owner_type
-            else None,
             "version_id": version.id,
             "name": document.name,
             "size": version.size,
@@ -30,6 +27,9 @@ def version_added(document: Document, version: Version) -> Event:
             "uploaded_by": {"kind": version.uploaded_by_kind, "user_id": version.uploaded_by},
         },
     )
+    if document.owner_type:
+        event.data["owner"] = {"type": document.owner_type, "id": document.owner_id}
+    return event
 
 
 DOCUMENTS_SHARED = "documents.shared"
