@@ -23,7 +23,7 @@ from services.common.problems import ProblemError, field_error
 from . import renditions
 from .field_replica import effective_options
 from .models import Document, FieldIntervention, Version, db
-from .service import _add_version, _store, _upload_name
+from .service import add_version, store_upload, upload_name
 from .uploads import UploadForm
 
 OWNER_TYPES = ("intervention", "company")
@@ -163,12 +163,12 @@ def item(document: Document, version: Version) -> dict:
 
 def upload(app: Flask, owner: Owner, form: UploadForm, caller: Caller) -> Document:
     """A new attachment from the form's optional `name` and its `file` (type allow-list and
-    size limit as every upload); a photo gets its thumbnail now, once."""
+    size limit as every upload); a photo gets its thumbnail now, once (add_version)."""
     fields = form.fields()
     for unknown in sorted(set(fields) - {"name"}):
         raise field_error(unknown, "Unknown field; send only name (optional) and file.")
-    name = _upload_name(fields, form)
-    stored = _store(app, form)
+    name = upload_name(fields, form)
+    stored = store_upload(app, form)
     with storage.deleted_on_error(app, stored.key):
         form.finish()
         document = Document(
@@ -180,8 +180,7 @@ def upload(app: Flask, owner: Owner, form: UploadForm, caller: Caller) -> Docume
         )
         db.session.add(document)
         db.session.flush()
-        version = _add_version(app, document, stored, caller)
-        version.thumbnail_key = renditions.make_thumbnail(app, version)
+        add_version(app, document, stored, caller)
         db.session.commit()
     return document
 

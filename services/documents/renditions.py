@@ -214,7 +214,11 @@ def make_thumbnail(app: Flask, version: Version) -> str | None:
     if version.content_type not in IMAGES or version.size > RENDER_MAX_BYTES:
         return None
     try:
-        with Image.open(io.BytesIO(_fetch(app, version.object_key))) as original:
+        data = _fetch(app, version.object_key)
+    except storage.STORE_ERRORS as exc:
+        raise storage.unavailable() from exc
+    try:
+        with Image.open(io.BytesIO(data)) as original:
             original.seek(0)
             image = ImageOps.exif_transpose(original).convert("RGB")
     except (OSError, ValueError, Image.DecompressionBombError):
@@ -224,7 +228,10 @@ def make_thumbnail(app: Flask, version: Version) -> str | None:
     out = io.BytesIO()
     image.save(out, "JPEG", quality=80)
     key = _key(version, "thumbnail.jpg")
-    _put(app, key, out.getvalue(), "image/jpeg")
+    try:
+        _put(app, key, out.getvalue(), "image/jpeg")
+    except storage.STORE_ERRORS as exc:
+        raise storage.unavailable() from exc
     return key
 
 

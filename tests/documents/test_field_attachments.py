@@ -258,3 +258,27 @@ def test_a_revoked_link_is_refused_at_its_next_request(client, staff, acme):
 def test_staff_tokens_are_not_customers(client, staff, acme):
     response = client.get(f"/api/v1/portal/companies/{acme.id}/attachments", headers=staff)
     assert response.status_code == 403
+
+
+def test_a_new_version_of_a_photo_gets_its_own_thumbnail(client, staff, acme):
+    photo = attach(client, staff, f"interventions/{acme.job}", photo_bytes(), "wall.jpg")
+    response = client.post(
+        f"/api/v1/documents/{photo['id']}/versions",
+        data=b"".join(multipart((), photo_bytes((300, 900)), "wall.jpg")),
+        headers={**staff, "Content-Type": CONTENT_TYPE},
+    )
+    assert response.status_code == 201, response.json
+    thumb = client.get(f"/api/v1/portal/attachments/{photo['id']}/thumbnail", headers=acme.user())
+    with Image.open(io.BytesIO(thumb.data)) as image:
+        assert image.size == (107, 320)  # the new version's, not the first one's
+
+
+def test_field_attachments_are_no_matter_documents(client, staff, acme):
+    report = attach(client, staff, f"interventions/{acme.job}", PDF, "report.pdf")
+    seen = client.get(f"/api/v1/documents/{report['id']}", headers=staff)
+    assert seen.status_code == 200 and seen.json["visible_in_portal"] is False
+    for action in ("download", "preview"):
+        response = client.get(
+            f"/api/v1/portal/documents/{report['id']}/{action}", headers=acme.user()
+        )
+        assert response.status_code == 404
