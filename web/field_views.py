@@ -20,7 +20,7 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
-from . import api, current, link_sessions
+from . import api, current, document_views, link_sessions
 from . import errors as current_errors
 
 blp = Blueprint("field", __name__, url_prefix="/portal")
@@ -104,7 +104,11 @@ def customer() -> str:
     page = _get("/portal/customer")
     interventions = _get("/portal/interventions", "page_size=50")
     return render_template(
-        "field/customer.html", customer=page, interventions=interventions, tab="customer"
+        "field/customer.html",
+        customer=page,
+        interventions=interventions,
+        tab="customer",
+        files=_attachments(f"/portal/companies/{quote(page['id'], safe='')}/attachments"),
     )
 
 
@@ -147,9 +151,38 @@ def equipment_item(equipment_id: str) -> str:
 @blp.get("/interventions/<intervention_id>")
 @customer_required
 def intervention(intervention_id: str) -> str:
-    item = _get(f"/portal/interventions/{quote(intervention_id, safe='')}")
+    owner = f"/portal/interventions/{quote(intervention_id, safe='')}"
+    item = _get(owner)
     created = request.args.get("created") == "1"
-    return render_template("field/intervention.html", item=item, created=created)
+    return render_template(
+        "field/intervention.html",
+        item=item,
+        created=created,
+        files=_attachments(f"{owner}/attachments"),
+        photos=_attachments(f"{owner}/gallery"),
+    )
+
+
+def _attachments(path: str) -> list[dict] | None:
+    """The attachments (or photos) the documents service shows here; None when it shows none
+    of them to this caller (an option the firm turned off, a scope that does not cover it)."""
+    try:
+        return api.call("GET", f"{path}?page_size=100")["items"]
+    except api.ApiError as problem:
+        if problem.status in (403, 404):
+            return None
+        raise
+
+
+@blp.get("/attachments/<document_id>/<any(download, preview, thumbnail, photo):action>")
+@customer_required
+def attachment(document_id: str, action: str) -> Response:
+    """An attachment, a photo or its thumbnail, streamed through with the caller's token."""
+    try:
+        upstream = api.stream("GET", f"/portal/attachments/{quote(document_id, safe='')}/{action}")
+    except api.ApiError as problem:
+        abort(404 if problem.status in (403, 404) else problem.status)
+    return document_views.relay(upstream)
 
 
 def _body(form: dict, fields: list[dict]) -> dict:

@@ -10,8 +10,9 @@ VERSION_ADDED = "documents.version.added"
 
 
 def version_added(document: Document, version: Version) -> Event:
-    """A document got a new current version (its first one when the document is new)."""
-    return Event(
+    """A document got a new current version (its first one when the document is new); a field
+    attachment's has `owner` {type, id} and a null `matter_id`."""
+    event = Event(
         type=VERSION_ADDED,
         subject=document.id,
         source="/documents",
@@ -26,6 +27,9 @@ def version_added(document: Document, version: Version) -> Event:
             "uploaded_by": {"kind": version.uploaded_by_kind, "user_id": version.uploaded_by},
         },
     )
+    if document.owner_type:
+        event.data["owner"] = {"type": document.owner_type, "id": document.owner_id}
+    return event
 
 
 DOCUMENTS_SHARED = "documents.shared"

@@ -14,6 +14,7 @@ from marshmallow import fields
 from services.common.events import Event
 from services.common.replicas import is_newer
 
+from .field_replica import HANDLERS as FIELD_HANDLERS
 from .models import AudienceMember, Matter, User, db
 
 log = logging.getLogger(__name__)
@@ -114,4 +115,5 @@ HANDLERS: dict = {
     "sharing.audience.changed": [replace_audience],
     "identity.user.created": [replicate_user],
     "identity.user.updated": [replicate_user],
+    **FIELD_HANDLERS,
 }

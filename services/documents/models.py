@@ -86,10 +86,15 @@ class Document(db.Model):
     __table_args__ = (
         sa.Index("ix_documents_matter_folder", "matter_id", "folder_id"),
         sa.Index("ix_documents_matter_name", "matter_id", "name", "id"),
+        sa.Index("ix_documents_owner_name", "owner_type", "owner_id", "name", "id"),
     )
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
-    matter_id: Mapped[str] = mapped_column(sa.String(36))
+    # A matter's document; None for a field attachment (owned by an intervention or a company).
+    matter_id: Mapped[str | None] = mapped_column(sa.String(36))
+    # Field attachments only: "intervention" or "company", and that owner's id.
+    owner_type: Mapped[str | None] = mapped_column(sa.String(20))
+    owner_id: Mapped[str | None] = mapped_column(sa.String(36))
     folder_id: Mapped[str | None] = mapped_column(
         sa.String(36), sa.ForeignKey("folders.id"), index=True
     )
@@ -126,6 +131,8 @@ class Version(db.Model):
     number: Mapped[int] = mapped_column(sa.Integer, default=1)  # 1, 2, ... per document
     # Text of a PDF or plain-text file, extracted once when the version is added (search).
     text: Mapped[str | None] = mapped_column(sa.Text, deferred=True)
+    # A photo's thumbnail on the store, made once when the version is added (field attachments).
+    thumbnail_key: Mapped[str | None] = mapped_column(sa.String(200))
 
 
 class DocumentShare(db.Model):
@@ -166,3 +173,37 @@ class AccessRecord(db.Model):
     action: Mapped[str] = mapped_column(sa.String(10))  # "preview" or "download"
     address: Mapped[str] = mapped_column(sa.String(64), default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FieldIntervention(db.Model):
+    """Replica of interventions' intervention, what authorizing its attachments needs."""
+
+    __tablename__ = "field_interventions"
+
+    intervention_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    company_id: Mapped[str] = mapped_column(sa.String(36), index=True)
+    site_id: Mapped[str | None] = mapped_column(sa.String(36))
+    number: Mapped[str] = mapped_column(sa.String(20), default="")
+
+
+class FieldOptions(db.Model):
+    """Replica of interventions' portal options of one customer, or of the firm-wide default
+    (company_id "default"); None: as the default."""
+
+    __tablename__ = "field_options"
+
+    company_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    portal_enabled: Mapped[bool | None] = mapped_column(sa.Boolean)
+    attachments_shown: Mapped[bool | None] = mapped_column(sa.Boolean)
+    gallery_shown: Mapped[bool | None] = mapped_column(sa.Boolean)
+    # When interventions changed them: a late, older announcement is ignored.
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RevokedLink(db.Model):
+    """Replica of identity's revoked secure links: their sessions are refused at once."""
+
+    __tablename__ = "revoked_links"
+
+    link_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    revoked_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -15,7 +15,7 @@ from datetime import datetime
 import pypdfium2 as pdfium
 from flask import Flask
 from minio.error import S3Error
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from services.common import storage
 from services.common.problems import ProblemError
@@ -202,3 +202,41 @@ def stamped_png(data: bytes, line: str) -> bytes:
     band.rectangle((0, height - size * 2, width, height), fill=(255, 255, 255, 220))
     band.text((size // 2, height - size * 1.6), line, font=font, fill=(120, 0, 0, 255))
     return _png(Image.alpha_composite(page, overlay).convert("RGB"))
+
+
+THUMBNAIL_PIXELS = 320  # a gallery tile on its longer side
+
+
+def make_thumbnail(app: Flask, version: Version) -> str | None:
+    """A photo's JPEG thumbnail, drawn once as the version is added and kept with its
+    renditions (the sweeper keeps it while the version exists); its key, or None when the
+    version is no image or cannot be read."""
+    if version.content_type not in IMAGES or version.size > RENDER_MAX_BYTES:
+        return None
+    try:
+        data = _fetch(app, version.object_key)
+    except storage.STORE_ERRORS as exc:
+        raise storage.unavailable() from exc
+    try:
+        with Image.open(io.BytesIO(data)) as original:
+            original.seek(0)
+            image = ImageOps.exif_transpose(original).convert("RGB")
+    except (OSError, ValueError, Image.DecompressionBombError):
+        log.warning("version %s: the image cannot be read, no thumbnail", version.id)
+        return None
+    image.thumbnail((THUMBNAIL_PIXELS, THUMBNAIL_PIXELS))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    key = _key(version, "thumbnail.jpg")
+    try:
+        _put(app, key, out.getvalue(), "image/jpeg")
+    except storage.STORE_ERRORS as exc:
+        raise storage.unavailable() from exc
+    return key
+
+
+def thumbnail_bytes(app: Flask, version: Version) -> bytes:
+    data = _get(app, version.thumbnail_key or "") if version.thumbnail_key else None
+    if data is None:
+        raise not_available("This document has no thumbnail: it is not a photo.")
+    return data

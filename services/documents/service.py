@@ -146,10 +146,11 @@ def _view(document: Document, matter: Matter | None, folders: dict, version: Ver
 
 def document_view(document: Document) -> dict:
     """A document as staff see it, with its current version and what the portal shows."""
+    matter_id = document.matter_id  # None: a field attachment (field_attachments.py)
     return _view(
         document,
-        db.session.get(Matter, document.matter_id),
-        matter_folders(document.matter_id),
+        db.session.get(Matter, matter_id) if matter_id else None,
+        matter_folders(matter_id) if matter_id else {},
         db.session.get(Version, document.current_version_id or ""),
     )
 
@@ -192,7 +193,7 @@ def list_documents(matter_id: str, query_args: dict) -> dict:
     return answer
 
 
-def _store(app: Flask, form: UploadForm) -> storage.StoredObject:
+def store_upload(app: Flask, form: UploadForm) -> storage.StoredObject:
     # The upload may take minutes: give the database connection back while the bytes flow.
     db.session.rollback()
     check = type_check(app.config["ALLOWED_TYPES"])
@@ -209,7 +210,7 @@ def _searchable_text(app: Flask, version: Version) -> str | None:
         return None
 
 
-def _add_version(
+def add_version(
     app: Flask, document: Document, stored: storage.StoredObject, caller: Caller
 ) -> Version:
     latest = db.session.scalar(
@@ -227,6 +228,8 @@ def _add_version(
         uploaded_by_kind=caller.kind,
     )
     version.text = _searchable_text(app, version)
+    if document.owner_type:  # a field attachment: a photo shows in the portal's gallery
+        version.thumbnail_key = renditions.make_thumbnail(app, version)
     db.session.add(version)
     db.session.flush()
     document.current_version_id = version.id
@@ -234,7 +237,7 @@ def _add_version(
     return version
 
 
-def _upload_name(fields: dict[str, str], form: UploadForm) -> str:
+def upload_name(fields: dict[str, str], form: UploadForm) -> str:
     """The `name` field if sent, else the file part's own name (a 422 names which is wrong)."""
     if "name" in fields:
         return checked_name(fields["name"], "name")
@@ -250,8 +253,8 @@ def upload_document(app: Flask, matter_id: str, form: UploadForm, caller: Caller
     folder_id = fields.get("folder_id") or None
     if folder_id is not None:
         folder_in(matter_id, folder_id)
-    name = _upload_name(fields, form)
-    stored = _store(app, form)
+    name = upload_name(fields, form)
+    stored = store_upload(app, form)
     with storage.deleted_on_error(app, stored.key):
         form.finish()
         if folder_id is not None:
@@ -261,7 +264,7 @@ def upload_document(app: Flask, matter_id: str, form: UploadForm, caller: Caller
         )
         db.session.add(document)
         db.session.flush()
-        _add_version(app, document, stored, caller)
+        add_version(app, document, stored, caller)
         db.session.commit()
     return document
 
@@ -271,10 +274,10 @@ def upload_version(app: Flask, document_id: str, form: UploadForm, caller: Calle
     document_of(document_id)
     for unknown in sorted(form.fields()):
         raise field_error(unknown, "Unknown field; send only the file.")
-    stored = _store(app, form)
+    stored = store_upload(app, form)
     with storage.deleted_on_error(app, stored.key):
         form.finish()
-        version = _add_version(app, document_of(document_id), stored, caller)
+        version = add_version(app, document_of(document_id), stored, caller)
         db.session.commit()
     return version
 
@@ -311,9 +314,9 @@ def client_upload(app: Flask, matter_id: str, form: UploadForm, caller: Caller) 
             unknown, f"Unknown field; send only {', '.join(CLIENT_UPLOAD_FIELDS)} and file."
         )
     replaced = _replaced(matter, fields.get("replaces"), caller.user_id)
-    name = _upload_name(fields, form)
+    name = upload_name(fields, form)
     replaced_id, folder_id = (replaced.id, replaced.folder_id) if replaced else (None, None)
-    stored = _store(app, form)
+    stored = store_upload(app, form)
     with storage.deleted_on_error(app, stored.key):
         form.finish()
         if portal_matter(matter_id, caller.user_id) is None:  # lost access meanwhile
@@ -330,7 +333,7 @@ def client_upload(app: Flask, matter_id: str, form: UploadForm, caller: Caller) 
         )
         db.session.add(document)
         db.session.flush()
-        version = _add_version(app, document, stored, caller)
+        version = add_version(app, document, stored, caller)
         db.session.add(
             DocumentShare(
                 document_id=document.id,

@@ -5,6 +5,10 @@ read them).
 type: {id, name} | null, description, status, scheduled_at, technician, address, contact
 {name, email, phone}, locale, created_by ("user:<id>", "link:<id>" or "staff:<id>"), url}.
 Timestamps are ISO 8601 UTC.
+
+`interventions.portal_options.changed`: {company_id (a customer's id, or "default" for the
+firm-wide default), options: {portal_enabled, create_allowed, attachments_shown,
+equipment_shown, gallery_shown}: that row's own values, null where it follows the default}.
 """
 
 from __future__ import annotations
@@ -46,3 +50,9 @@ def intervention_created(item: Intervention) -> Event:
 def status_changed(item: Intervention, before: str) -> Event:
     data = {"intervention": intervention_data(item), "from": before, "to": item.status}
     return Event("interventions.intervention.status_changed", data, subject=item.id)
+
+
+def options_changed(company_id: str, own: dict) -> Event:
+    """Documents keeps a replica: it shows attachments and the gallery by these options."""
+    data = {"company_id": company_id, "options": own}
+    return Event("interventions.portal_options.changed", data, subject=company_id)

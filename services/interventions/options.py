@@ -3,8 +3,10 @@ it does not just hide a button)."""
 
 from __future__ import annotations
 
+from services.common.outbox import add_event
 from services.common.problems import ProblemError
 
+from .events import options_changed
 from .models import OPTIONS, PortalOptions, db
 
 DEFAULT_ROW = "default"
@@ -40,6 +42,8 @@ def set_options(company_id: str, changes: dict) -> None:
         db.session.add(row)
     for name, value in changes.items():
         setattr(row, name, value)
+    db.session.flush()
+    add_event(options_changed(company_id, _own(company_id)))
     db.session.commit()
 
 

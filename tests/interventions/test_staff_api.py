@@ -149,6 +149,23 @@ def test_portal_options_default_firm_wide_and_override_per_customer(world):
     assert own["effective"]["create_allowed"] is False and own["effective"]["gallery_shown"]
 
 
+def test_an_option_change_is_announced_for_documents_replica(world):
+    company = world.company()
+    world.http.put(
+        f"/api/v1/interventions/portal-options/{company}",
+        json={"attachments_shown": False},
+        headers=world.staff,
+    )
+    announced = [
+        e
+        for e in world.outbox("interventions.portal_options.changed")
+        if e["company_id"] == company
+    ]
+    assert len(announced) == 1
+    assert announced[0]["options"]["attachments_shown"] is False
+    assert announced[0]["options"]["gallery_shown"] is None  # follows the firm's default
+
+
 def test_portal_tokens_cannot_use_the_staff_api(world):
     company = world.company()
     response = world.http.get("/api/v1/interventions", headers=world.portal(company))
