@@ -1,11 +1,13 @@
+import contextlib
+
 import pytest
 
 pytest_plugins = ["services.common.testing"]
 
 
-@pytest.fixture(scope="session")
-def suite(tmp_path_factory, new_database, s3_server, smtp_server):
-    """The whole suite running as real processes; shared by the end-to-end and fault tests.
+@contextlib.contextmanager
+def running_suite(name, tmp_path_factory, new_database, s3_server, smtp_server):
+    """The whole suite as real processes, on databases and a RabbitMQ vhost of its own.
 
     Its workers consume every service's queue, so it gets a vhost of its own: in-process tests
     that run a worker on the shared vhost would otherwise race it for their messages."""
@@ -23,17 +25,32 @@ def suite(tmp_path_factory, new_database, s3_server, smtp_server):
         RELAY_IDLE_SECONDS="0.05",
         RECONNECT_MAX_SECONDS="2",
         DOCUMENTS_MAX_UPLOAD_BYTES=str(8 * 2**20),
-        # Every person of every story comes from 127.0.0.1, and the OpenAPI fuzzing asks for
-        # resets and signup links too: ceilings sized for one office would throttle later
-        # stories. The services' own tests prove the throttles with their production values.
+        # Every person of every story comes from 127.0.0.1: ceilings sized for one office would
+        # throttle later stories. The services' own tests prove the throttles with their
+        # production values.
         IDENTITY_RESET_MAX_PER_ADDRESS="1000",
         IDENTITY_LOGIN_MAX_PER_ADDRESS="1000",
         ONBOARDING_GUESS_MAX_PER_ADDRESS="1000",
     )
-    with throwaway_vhost("-suite") as amqp_url:
-        running = Suite(tmp_path_factory.mktemp("suite"), {**env, "AMQP_URL": amqp_url})
+    with throwaway_vhost(f"-{name}") as amqp_url:
+        running = Suite(tmp_path_factory.mktemp(name), {**env, "AMQP_URL": amqp_url})
         try:
             running.start()
             yield running
         finally:
             running.stop()
+
+
+@pytest.fixture(scope="session")
+def suite(tmp_path_factory, new_database, s3_server, smtp_server):
+    """The whole suite running; shared by the end-to-end, fault and browser tests."""
+    with running_suite("suite", tmp_path_factory, new_database, s3_server, smtp_server) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def fuzzed_suite(tmp_path_factory, new_database, s3_server, smtp_server):
+    """A suite of its own for generated requests: they change firm-wide settings and other
+    people's records at random, which the stories sharing `suite` must not inherit."""
+    with running_suite("fuzzed", tmp_path_factory, new_database, s3_server, smtp_server) as running:
+        yield running

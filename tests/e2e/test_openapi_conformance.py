@@ -43,7 +43,10 @@ TIME_BUDGET = 240.0  # seconds for all operations together
 PASSWORD = "Quartz ember " + uuid.uuid4().hex[:10]
 
 
-def test_generated_requests_find_no_server_error_and_no_undocumented_answer(suite, smtp_server):
+def test_generated_requests_find_no_server_error_and_no_undocumented_answer(
+    fuzzed_suite, smtp_server
+):
+    suite = fuzzed_suite
     staff = admin(suite)
     company = new_company(staff, "Fuzz & Co")
     contact = new_contact(staff, company, name="Fuzzy")
