@@ -176,19 +176,12 @@ def list_documents(matter_id: str, query_args: dict) -> dict:
     answer = {**listed, "items": _views(matter, listed["items"])}
     contacts = query_args.get("shared_with")
     if contacts:
-        # The common ids in the listing's order, in one pass over the shares (a few thousand
-        # short rows): the total and the page both come from it.
+        # The page and the count of the same join: the listing's query narrowed to the ids
+        # these contacts have in common (one GROUP BY over their share rows).
         common = shares.common_to(matter_id, contacts).subquery()
-        ordered = query.join(common, common.c.document_id == Document.id).with_only_columns(
-            Document.id, maintain_column_froms=True
-        )
-        ids = db.session.scalars(ordered).all()
-        wanted = ids[(page - 1) * size : page * size]
-        found = {
-            d.id: d for d in db.session.scalars(sa.select(Document).where(Document.id.in_(wanted)))
-        }
-        items = _views(matter, [found[i] for i in wanted if i in found])
-        answer["shared"] = {"items": items, "total": len(ids)}
+        in_common = query.join(common, common.c.document_id == Document.id)
+        shared = paginate(db.session, in_common, page, size)
+        answer["shared"] = {"items": _views(matter, shared["items"]), "total": shared["total"]}
     return answer
 
 
