@@ -18,6 +18,7 @@ from . import read_through, renditions, shares
 from .events import uploaded_by_client, version_added
 from .file_types import type_check
 from .models import Document, DocumentShare, Folder, Matter, Version, db
+from .paging import page_and_total
 from .search import matching
 from .uploads import UploadForm, checked_name
 from .visibility import matter_folders, may_download, portal_matter, shown, visible_document
@@ -176,12 +177,12 @@ def list_documents(matter_id: str, query_args: dict) -> dict:
     answer = {**listed, "items": _views(matter, listed["items"])}
     contacts = query_args.get("shared_with")
     if contacts:
-        # The page and the count of the same join: the listing's query narrowed to the ids
-        # these contacts have in common (one GROUP BY over their share rows).
+        # The listing's query narrowed to the ids these contacts have in common (one GROUP BY
+        # over their share rows), worked out once for the page and its total.
         common = shares.common_to(matter_id, contacts).subquery()
         in_common = query.join(common, common.c.document_id == Document.id)
-        shared = paginate(db.session, in_common, page, size)
-        answer["shared"] = {"items": _views(matter, shared["items"]), "total": shared["total"]}
+        rows, total = page_and_total(in_common, page, size)
+        answer["shared"] = {"items": _views(matter, [row[0] for row in rows]), "total": total}
     return answer
 
 

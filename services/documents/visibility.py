@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from services.common.models import is_id
 
 from .models import AudienceMember, Document, DocumentShare, Folder, Matter, Version, db
+from .paging import page_and_total
 from .search import matching
 
 
@@ -142,13 +143,12 @@ def visible_documents(
     how many there are in all. Filtered, counted and paged by the database."""
     folders = matter_folders(matter.matter_id)
     query = matching(_visible_to(matter, user_id, folders), term)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     ordered = query.order_by(
         *_folder_order(folders),
         _codepoint(sa.func.lower(Document.name)),
         _codepoint(Document.id),
     )
-    rows = db.session.execute(ordered.limit(page_size).offset((page - 1) * page_size)).all()
+    rows, total = page_and_total(ordered, page, page_size)
     return [(d, v, folder_path(d.folder_id, folders)) for d, v in rows], total
 
 
