@@ -96,24 +96,25 @@ def _by_folder(matter: Matter, folders: Mapping[str, Folder]) -> sa.ColumnElemen
 
 
 def _visible_to(matter: Matter, user_id: str, folders: Mapping[str, Folder]) -> sa.Select:
-    """The matter's documents (with their current version) that `user_id` sees: shared with
-    them, or shown by the nearest setting (`shown`, in SQL)."""
-    shared = (
+    """The matter's documents with a current version that `user_id` sees: shared with them,
+    or shown by the nearest setting (`shown`, in SQL)."""
+    shared = (  # the contact's shares in the matter, read from ix_document_shares_matter_user
         sa.select(DocumentShare.document_id)
-        .where(DocumentShare.document_id == Document.id, DocumentShare.user_id == user_id)
+        .where(
+            DocumentShare.matter_id == matter.matter_id,
+            DocumentShare.user_id == user_id,
+            DocumentShare.document_id == Document.id,
+        )
         .exists()
     )
-    return (
-        sa.select(Document, Version)
-        .join(Version, Version.id == Document.current_version_id)
-        .where(
-            Document.matter_id == matter.matter_id,
-            sa.or_(
-                Document.portal_visible.is_(True),
-                sa.and_(Document.portal_visible.is_(None), _by_folder(matter, folders)),
-                shared,
-            ),
-        )
+    return sa.select(Document).where(
+        Document.matter_id == matter.matter_id,
+        Document.current_version_id.is_not(None),
+        sa.or_(
+            Document.portal_visible.is_(True),
+            sa.and_(Document.portal_visible.is_(None), _by_folder(matter, folders)),
+            shared,
+        ),
     )
 
 
@@ -149,13 +150,25 @@ def visible_documents(
         _codepoint(Document.id),
     )
     rows, total = page_and_total(ordered, page, page_size)
-    return [(d, v, folder_path(d.folder_id, folders)) for d, v in rows], total
+    documents = [row[0] for row in rows]
+    # The page's versions only: joined in the query, every version of the matter was hashed.
+    wanted = [d.current_version_id for d in documents]
+    versions = {
+        v.id: v for v in db.session.scalars(sa.select(Version).where(Version.id.in_(wanted)))
+    }
+    listed = [
+        (d, versions[d.current_version_id], folder_path(d.folder_id, folders))
+        for d in documents
+        if d.current_version_id in versions
+    ]
+    return listed, total
 
 
 def visible_ids(matter: Matter, user_id: str) -> sa.Select:
     """The ids of the documents `user_id` sees in the matter, as a subquery for SQL."""
-    query = _visible_to(matter, user_id, matter_folders(matter.matter_id))
-    return query.with_only_columns(Document.id, maintain_column_froms=True)
+    return _visible_to(matter, user_id, matter_folders(matter.matter_id)).with_only_columns(
+        Document.id
+    )
 
 
 def visible_document(document_id: str, user_id: str) -> tuple[Document, Version, Matter] | None:
