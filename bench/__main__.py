@@ -18,6 +18,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "bench.documents_shares",
         "firm's intersection listing, 5 contacts, 20k documents, 100k shares: p95",
     ),
+    "documents_preview": (
+        "bench.documents_preview",
+        "rendered preview of a 20-page PDF via the gateway: first page cold and cached, RSS",
+    ),
     "attachments": ("bench.attachments", "1 GiB up and down via the gateway vs S3: MiB/s, RSS"),
 }
 

@@ -155,6 +155,17 @@ class Transfers:
         )
         return {"Authorization": f"Bearer {token}"}
 
+    def allow_downloads(self) -> None:
+        """The firm's setting: by default a client may only preview, not download."""
+        response = requests.put(
+            f"{self.gateway}/api/v1/matters/{self.matter}/documents/settings",
+            json={"download_allowed_by_default": True},
+            headers=self.auth("staff"),
+            timeout=TIMEOUT,
+        )
+        if response.status_code != 200:
+            raise SystemExit(f"settings failed: {response.status_code} {response.text[:500]}")
+
     def upload(self, chunked: bool) -> tuple[int, str]:
         content_type, body, length = multipart(self.payload)
         response = requests.post(
@@ -242,6 +253,7 @@ def main(argv: list[str]) -> int:
         transfers = Transfers(store, s3["S3_BUCKET"], payload)
         servers = _serve(running, payload, transfers, settings)
         transfers.gateway = servers["gateway"].url
+        transfers.allow_downloads()
         roots = {name: server.pid for name, server in servers.items()}
         roots.update({"bench client": os.getpid(), "SeaweedFS (the store)": s3["pid"]})
         with Sampler(roots) as sampler:

@@ -28,6 +28,7 @@ from .visibility import (
     portal_matter,
     visible_document,
     visible_documents,
+    visible_ids,
 )
 
 blp = Blueprint(
@@ -104,17 +105,14 @@ class PortalMatterDocuments(MethodView):
         """The matter's attachments shared with you, by folder then name (`q` searches)."""
         matter = _matter(matter_id)
         me = current_caller().user_id
-        rows = visible_documents(matter, me, query.get("q", ""))
         page, size = query["page"], query["page_size"]
-        items = [
-            _row(document, version, path, matter, me)
-            for document, version, path in rows[(page - 1) * size : page * size]
-        ]
+        rows, total = visible_documents(matter, me, query.get("q", ""), page, size)
+        items = [_row(document, version, path, matter, me) for document, version, path in rows]
         return {
             "items": items,
             "page": page,
             "page_size": size,
-            "total": len(rows),
+            "total": total,
             "audience_version": matter.version,
         }
 
@@ -229,11 +227,10 @@ class PortalMatterAccess(MethodView):
         caller = current_caller()
         if matter.company_id not in caller.companies:
             return {"items": [], "page": query["page"], "page_size": query["page_size"], "total": 0}
-        seen = [document.id for document, _, _ in visible_documents(matter, caller.user_id)]
         where = [
             AccessRecord.matter_id == matter.matter_id,
             AccessRecord.company_id == matter.company_id,
-            AccessRecord.document_id.in_(seen),
+            AccessRecord.document_id.in_(visible_ids(matter, caller.user_id)),
         ]
         return access.records(where, query["page"], query["page_size"])
 

@@ -18,6 +18,7 @@ from . import read_through, renditions, shares
 from .events import uploaded_by_client, version_added
 from .file_types import type_check
 from .models import Document, DocumentShare, Folder, Matter, Version, db
+from .paging import page_and_total
 from .search import matching
 from .uploads import UploadForm, checked_name
 from .visibility import matter_folders, may_download, portal_matter, shown, visible_document
@@ -177,19 +178,12 @@ def list_documents(matter_id: str, query_args: dict) -> dict:
     answer = {**listed, "items": _views(matter, listed["items"])}
     contacts = query_args.get("shared_with")
     if contacts:
-        # The common ids in the listing's order, in one pass over the shares (a few thousand
-        # short rows): the total and the page both come from it.
+        # The listing's query narrowed to the ids these contacts have in common (one GROUP BY
+        # over their share rows), worked out once for the page and its total.
         common = shares.common_to(matter_id, contacts).subquery()
-        ordered = query.join(common, common.c.document_id == Document.id).with_only_columns(
-            Document.id, maintain_column_froms=True
-        )
-        ids = db.session.scalars(ordered).all()
-        wanted = ids[(page - 1) * size : page * size]
-        found = {
-            d.id: d for d in db.session.scalars(sa.select(Document).where(Document.id.in_(wanted)))
-        }
-        items = _views(matter, [found[i] for i in wanted if i in found])
-        answer["shared"] = {"items": items, "total": len(ids)}
+        in_common = query.join(common, common.c.document_id == Document.id)
+        rows, total = page_and_total(in_common, page, size)
+        answer["shared"] = {"items": _views(matter, [row[0] for row in rows]), "total": total}
     return answer
 
 

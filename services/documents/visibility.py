@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from services.common.models import is_id
 
 from .models import AudienceMember, Document, DocumentShare, Folder, Matter, Version, db
+from .paging import page_and_total
 from .search import matching
 
 
@@ -72,17 +73,6 @@ def folder_path(folder_id: str | None, folders: Mapping[str, Folder]) -> list[st
     return names[::-1]
 
 
-def shared_with(matter_id: str, user_id: str) -> set[str]:
-    """Ids of the matter's documents shared with this contact."""
-    return set(
-        db.session.scalars(
-            sa.select(DocumentShare.document_id).where(
-                DocumentShare.matter_id == matter_id, DocumentShare.user_id == user_id
-            )
-        )
-    )
-
-
 def may_download(document: Document, matter: Matter) -> bool:
     """The document's own setting, else the matter's default (preview only unless changed)."""
     if document.download_allowed is not None:
@@ -90,25 +80,95 @@ def may_download(document: Document, matter: Matter) -> bool:
     return matter.download_allowed_by_default
 
 
-def visible_documents(
-    matter: Matter, user_id: str, term: str = ""
-) -> list[tuple[Document, Version, list[str]]]:
-    """What `user_id` sees of the matter: documents with their current version and folder
-    path, by path then name; only those matching `term` when one is given."""
-    folders = matter_folders(matter.matter_id)
-    query = (
-        sa.select(Document, Version)
-        .join(Version, Version.id == Document.current_version_id)
-        .where(Document.matter_id == matter.matter_id)
+def _by_folder(matter: Matter, folders: Mapping[str, Folder]) -> sa.ColumnElement[bool]:
+    """SQL for "the document's folders (or the matter's default) show it", for a document
+    without its own setting. The folders of a matter are few: their effective settings are
+    worked out here, only the folders that differ from the matter's default go to SQL."""
+    default = matter.attachments_visible_by_default
+    differ = []
+    for folder_id in folders:
+        inherited = folder_setting(folder_id, folders)
+        if inherited is not None and inherited != default:
+            differ.append(folder_id)
+    if default:  # also a document in no folder, or in one not of this matter
+        return sa.or_(Document.folder_id.is_(None), Document.folder_id.not_in(differ))
+    return Document.folder_id.in_(differ)
+
+
+def _visible_to(matter: Matter, user_id: str, folders: Mapping[str, Folder]) -> sa.Select:
+    """The matter's documents with a current version that `user_id` sees: shared with them,
+    or shown by the nearest setting (`shown`, in SQL)."""
+    shared = (  # the contact's shares in the matter, read from ix_document_shares_matter_user
+        sa.select(DocumentShare.document_id)
+        .where(
+            DocumentShare.matter_id == matter.matter_id,
+            DocumentShare.user_id == user_id,
+            DocumentShare.document_id == Document.id,
+        )
+        .exists()
     )
-    rows = db.session.execute(matching(query, term)).all()
-    shared = shared_with(matter.matter_id, user_id)
-    found = [
-        (document, version, folder_path(document.folder_id, folders))
-        for document, version in rows
-        if document.id in shared or shown(document, matter, folders)
+    return sa.select(Document).where(
+        Document.matter_id == matter.matter_id,
+        Document.current_version_id.is_not(None),
+        sa.or_(
+            Document.portal_visible.is_(True),
+            sa.and_(Document.portal_visible.is_(None), _by_folder(matter, folders)),
+            shared,
+        ),
+    )
+
+
+def _folder_order(folders: Mapping[str, Folder]) -> list[sa.ColumnElement]:
+    """Each folder's place when documents are listed by folder path (lowercased, from the
+    root); 0 for no folder. Equal paths share a place, the document's name decides."""
+    paths = {f: tuple(n.lower() for n in folder_path(f, folders)) for f in folders}
+    place = {path: n for n, path in enumerate(sorted(set(paths.values()) | {()}))}
+    if len(place) == 1:  # the matter has no folders: nothing to order by
+        return []
+    whens = {f: place[path] for f, path in paths.items()}
+    return [sa.case(whens, value=Document.folder_id, else_=0)]
+
+
+def _codepoint(expression: sa.ColumnElement) -> sa.ColumnElement:
+    """Ordered by code point, as Python orders strings (PostgreSQL's locale would not)."""
+    if db.engine.dialect.name == "postgresql":
+        return expression.collate("C")
+    return expression
+
+
+def visible_documents(
+    matter: Matter, user_id: str, term: str, page: int, page_size: int
+) -> tuple[list[tuple[Document, Version, list[str]]], int]:
+    """One page of what `user_id` sees of the matter (only what matches `term` when one is
+    given): documents with their current version and folder path, by path then name; and
+    how many there are in all. Filtered, counted and paged by the database."""
+    folders = matter_folders(matter.matter_id)
+    query = matching(_visible_to(matter, user_id, folders), term)
+    ordered = query.order_by(
+        *_folder_order(folders),
+        _codepoint(sa.func.lower(Document.name)),
+        _codepoint(Document.id),
+    )
+    rows, total = page_and_total(ordered, page, page_size)
+    documents = [row[0] for row in rows]
+    # The page's versions only: joined in the query, every version of the matter was hashed.
+    wanted = [d.current_version_id for d in documents]
+    versions = {
+        v.id: v for v in db.session.scalars(sa.select(Version).where(Version.id.in_(wanted)))
+    }
+    listed = [
+        (d, versions[d.current_version_id], folder_path(d.folder_id, folders))
+        for d in documents
+        if d.current_version_id in versions
     ]
-    return sorted(found, key=lambda r: ([n.lower() for n in r[2]], r[0].name.lower(), r[0].id))
+    return listed, total
+
+
+def visible_ids(matter: Matter, user_id: str) -> sa.Select:
+    """The ids of the documents `user_id` sees in the matter, as a subquery for SQL."""
+    return _visible_to(matter, user_id, matter_folders(matter.matter_id)).with_only_columns(
+        Document.id
+    )
 
 
 def visible_document(document_id: str, user_id: str) -> tuple[Document, Version, Matter] | None:

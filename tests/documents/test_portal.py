@@ -208,3 +208,36 @@ def test_each_namespace_refuses_the_other_kind_of_token(client, matter, staff, r
     ):
         response = getattr(client, method)(url, headers=portal)
         assert (response.status_code, response.json["code"]) == (403, "STAFF_ONLY"), url
+
+
+def test_the_listing_pages_by_folder_path_then_name(client, matter, staff, requester):
+    """Paged by the database: the pages put together are the whole listing in its order."""
+    matter.publish({requester: ["requester"]}, attachments=True)
+    beta = add_folder(client, staff, matter.id, "beta")
+    alpha = add_folder(client, staff, matter.id, "Alpha")
+    inner = add_folder(client, staff, matter.id, "zed", parent_id=alpha["id"])
+    hidden = add_folder(client, staff, matter.id, "Hidden", portal_visible=False)
+    for name, folder in (
+        ("b.pdf", beta),
+        ("A.pdf", beta),
+        ("c.pdf", inner),
+        ("a.pdf", alpha),
+        ("Z.pdf", None),
+        ("y.pdf", None),
+        ("x.pdf", hidden),
+    ):
+        add_document(client, staff, matter.id, name=name, folder_id=folder and folder["id"])
+    portal = matter.portal_headers(requester)
+    url = f"/api/v1/portal/matters/{matter.id}/documents?page_size=2"
+    pages = [client.get(f"{url}&page={n}", headers=portal).json for n in (1, 2, 3, 4)]
+
+    assert [p["total"] for p in pages] == [6, 6, 6, 6]
+    listed = [(d["folder_path"], d["name"]) for p in pages for d in p["items"]]
+    assert listed == [
+        ([], "y.pdf"),
+        ([], "Z.pdf"),
+        (["Alpha"], "a.pdf"),
+        (["Alpha", "zed"], "c.pdf"),
+        (["beta"], "A.pdf"),
+        (["beta"], "b.pdf"),
+    ]

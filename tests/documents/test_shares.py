@@ -82,7 +82,7 @@ def test_overlapping_selections_and_the_intersection_view(app, client, matter, s
 
 
 def test_a_save_e_mails_each_contact_once_with_what_is_new_for_them(app, client, matter, staff):
-    matter.publish({ANA: ["requester"], BEN: ["watcher"]})
+    matter.publish({ANA: ["requester"], BEN: ["watcher"], CLEO: ["watcher"]})
     claim = add_document(client, staff, matter.id, make_pdf("claim"), "claim.pdf")["id"]
     exhibit = add_document(client, staff, matter.id, make_pdf("exhibit"), "exhibit.pdf")["id"]
     save(client, staff, matter.id, [ANA], [claim])
@@ -161,7 +161,7 @@ def test_concurrent_overlapping_saves_end_consistent(app, client, matter, staff)
 
 
 def test_the_portal_lists_what_is_shared_with_me_and_what_the_audience_sees(client, matter, staff):
-    matter.publish({ANA: ["requester"], BEN: ["watcher"]})
+    matter.publish({ANA: ["requester"], BEN: ["watcher"], CLEO: ["watcher"]})
     for_ana = add_document(client, staff, matter.id, make_pdf("Lease terms"), "lease.pdf")["id"]
     everyone = add_document(client, staff, matter.id, make_pdf("Agenda"), "agenda.pdf")["id"]
     client.patch(f"/api/v1/documents/{everyone}", json={"portal_visible": True}, headers=staff)
@@ -188,3 +188,25 @@ def test_the_portal_lists_what_is_shared_with_me_and_what_the_audience_sees(clie
         f"/api/v1/portal/documents/{for_ana}/preview", headers=matter.portal_headers(BEN)
     )
     assert hidden.status_code == 404
+
+
+def test_the_intersection_view_pages_with_the_listing(client, matter, staff):
+    """Its page and total come from the database: the pages put together are every document
+    the contacts have in common, by name, and a page past the end still says how many."""
+    matter.publish({ANA: ["requester"], BEN: ["watcher"], CLEO: ["watcher"]})
+    ids = {n: add_document(client, staff, matter.id, name=n)["id"] for n in "edcba"}
+    assert save(client, staff, matter.id, [ANA, BEN], [ids[n] for n in "abde"]).status_code == 200
+    assert save(client, staff, matter.id, [ANA, CLEO], [ids["c"]]).status_code == 200  # not Ben
+
+    def page(number):
+        response = client.get(
+            f"/api/v1/matters/{matter.id}/documents",
+            query_string={"shared_with": f"{ANA},{BEN}", "page_size": 3, "page": number},
+            headers=staff,
+        )
+        assert response.status_code == 200, response.json
+        return response.json["shared"]
+
+    pages = [page(n) for n in (1, 2, 3)]
+    assert [p["total"] for p in pages] == [4, 4, 4]
+    assert [d["name"] for p in pages for d in p["items"]] == ["a", "b", "d", "e"]
