@@ -38,9 +38,9 @@ CREATE = "/api/v1/portal/interventions"
 LOAD = {
     "companies": """
         INSERT INTO companies (id, name, number, address_line1, address_city, contact_name,
-                               contact_email, source_time)
+                               contact_email, version)
         SELECT md5('c' || c)::uuid::text, 'Customer ' || c, 'C-' || c, c || ' Main St',
-               'Lyon', 'Contact ' || c, 'contact' || c || '@example.test', now()
+               'Lyon', 'Contact ' || c, 'contact' || c || '@example.test', 1
         FROM generate_series(0, {customers} - 1) c""",
     "sites": """
         INSERT INTO sites (id, company_id, name, address_line1, created_at)

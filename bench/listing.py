@@ -35,13 +35,13 @@ PAGE = "/api/v1/portal/matters?page=1&page_size=20"
 # Ids are md5-based uuids, the same in SQL and in Python: uuid_of("u", 0) is the measured user.
 LOAD = {
     "companies": """
-        INSERT INTO companies (id, name, members_see_each_other, source_time)
-        SELECT md5('c' || c)::uuid::text, 'Company ' || c, false, now()
+        INSERT INTO companies (id, name, members_see_each_other, version)
+        SELECT md5('c' || c)::uuid::text, 'Company ' || c, false, 1
         FROM generate_series(0, {companies} - 1) c""",
     "users": """
-        INSERT INTO users (id, email, name, locale, kind, status, source_time)
+        INSERT INTO users (id, email, name, locale, kind, status, version)
         SELECT md5('u' || u)::uuid::text, 'user' || u || '@example.test', 'User ' || u, 'en',
-               'portal', 'active', now()
+               'portal', 'active', 1
         FROM generate_series(0, {companies} * {users} - 1) u""",
     # Matter m belongs to company m % 1000; its requester is user (m / 1000) % 20 there.
     "matters": """
