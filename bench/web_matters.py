@@ -80,7 +80,8 @@ def _serve(running: ExitStack, url: str, jwks_url: str, redis_prefix: str) -> di
     direct_env = {**web_env, "GATEWAY_URL": sharing.url}
     direct = running.enter_context(gunicorn("web:create_app()", services, direct_env))
     env = {"SHARING_URL": sharing.url, "WEB_URL": web.url, "PROMETHEUS_MULTIPROC_DIR": metrics}
-    options = ["-w", "2", "-k", "gthread", "--threads", "8"]
+    # As deployed (gateway/gunicorn_conf.py): gevent workers.
+    options = ["-w", "2", "-k", "gevent", "--worker-connections", "1000"]
     running.enter_context(gunicorn("gateway:create_app()", options, env, port=gateway_port))
     return {"gateway": gateway_port, "web": web.port, "web_to_sharing": direct.port}
 
