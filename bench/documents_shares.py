@@ -18,7 +18,6 @@ import argparse
 import hashlib
 import json
 import os
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -27,7 +26,7 @@ from contextlib import ExitStack
 import psycopg2
 
 from bench.backends import database, jwks
-from bench.harness import Client, gunicorn, host_load, median_rounds, python_load, table
+from bench.harness import Client, behind_gateway, host_load, median_rounds, python_load, table
 from services.common.testing import TokenMinter
 
 DOCUMENTS, CONTACTS, SHARED_EACH, MEASURED = 20_000, 20, 5_000, 5
@@ -103,17 +102,8 @@ def load(url: str) -> dict[str, float]:
 
 
 def _serve(running: ExitStack, url: str, jwks_url: str) -> dict[str, int]:
-    metrics = running.enter_context(tempfile.TemporaryDirectory())  # PROMETHEUS_MULTIPROC_DIR
-    env = {"DOCUMENTS_DATABASE_URL": url, "JWKS_URL": jwks_url, "PROMETHEUS_MULTIPROC_DIR": metrics}
-    options = ["-w", "2", "-k", "gthread", "--threads", "4"]
-    documents = running.enter_context(gunicorn("services.documents:create_app()", options, env))
-    env = {"DOCUMENTS_URL": documents.url, "PROMETHEUS_MULTIPROC_DIR": metrics}
-    options = ["-w", "2", "-k", "gthread", "--threads", "8"]
-    gateway = running.enter_context(gunicorn("gateway:create_app()", options, env))
-    return {
-        "direct (documents, gthread -w2 --threads 4)": documents.port,
-        "through the gateway (gthread -w2 --threads 8)": gateway.port,
-    }
+    env = {"DOCUMENTS_DATABASE_URL": url, "JWKS_URL": jwks_url}
+    return behind_gateway(running, "documents", env)
 
 
 def _check(port: int, auth: dict[str, str]) -> None:

@@ -11,7 +11,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +26,30 @@ class Server:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+
+# As in production: services on gthread, the gateway on gevent (gateway/gunicorn_conf.py).
+SERVICE_OPTIONS = ["-w", "2", "-k", "gthread", "--threads", "4"]
+GATEWAY_OPTIONS = ["-w", "2", "-k", "gevent", "--worker-connections", "1000"]
+
+
+def behind_gateway(running: ExitStack, service: str, env: dict[str, str]) -> dict[str, int]:
+    """`service` under gunicorn with `env`, and the gateway in front of it, until `running`
+    closes; target name -> port."""
+    metrics = running.enter_context(tempfile.TemporaryDirectory())  # PROMETHEUS_MULTIPROC_DIR
+    served = running.enter_context(
+        gunicorn(
+            f"services.{service}:create_app()",
+            SERVICE_OPTIONS,
+            {**env, "PROMETHEUS_MULTIPROC_DIR": metrics},
+        )
+    )
+    gateway_env = {f"{service.upper()}_URL": served.url, "PROMETHEUS_MULTIPROC_DIR": metrics}
+    gateway = running.enter_context(gunicorn("gateway:create_app()", GATEWAY_OPTIONS, gateway_env))
+    return {
+        f"direct ({service}, gthread -w2 --threads 4)": served.port,
+        "through the gateway (gevent -w2)": gateway.port,
+    }
 
 
 @contextmanager

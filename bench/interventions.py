@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-import tempfile
 import threading
 import time
 import uuid
@@ -29,7 +28,7 @@ import psycopg2
 import requests
 
 from bench.backends import database, jwks
-from bench.harness import gunicorn, host_load, median_rounds, python_load, table
+from bench.harness import behind_gateway, host_load, median_rounds, python_load, table
 from services.common.testing import TokenMinter
 
 CUSTOMERS, SITES, MEASURED, OTHERS = 100, 5, 50_000, 500
@@ -86,22 +85,13 @@ def load(url: str) -> float:
 
 
 def _serve(running: ExitStack, url: str, jwks_url: str) -> dict[str, int]:
-    metrics = running.enter_context(tempfile.TemporaryDirectory())
+    # The per-session creation throttle is raised: it would otherwise be what is measured.
     env = {
         "INTERVENTIONS_DATABASE_URL": url,
         "JWKS_URL": jwks_url,
-        "PROMETHEUS_MULTIPROC_DIR": metrics,
         "INTERVENTIONS_PORTAL_CREATE_LIMIT": "1000000",
     }
-    options = ["-w", "2", "-k", "gthread", "--threads", "4"]
-    service = running.enter_context(gunicorn("services.interventions:create_app()", options, env))
-    env = {"INTERVENTIONS_URL": service.url, "PROMETHEUS_MULTIPROC_DIR": metrics}
-    options = ["-w", "2", "-k", "gthread", "--threads", "8"]
-    gateway = running.enter_context(gunicorn("gateway:create_app()", options, env))
-    return {
-        "direct (interventions, gthread -w2 --threads 4)": service.port,
-        "through the gateway (gthread -w2 --threads 8)": gateway.port,
-    }
+    return behind_gateway(running, "interventions", env)
 
 
 def link_headers(minter: TokenMinter, company: str) -> dict[str, str]:

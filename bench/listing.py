@@ -17,7 +17,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -27,7 +26,7 @@ import psycopg2
 import sqlalchemy as sa
 
 from bench.backends import database, jwks
-from bench.harness import Client, gunicorn, host_load, median_rounds, python_load, table
+from bench.harness import Client, behind_gateway, host_load, median_rounds, python_load, table
 from services.common.testing import TokenMinter
 
 COMPANIES, USERS_PER_COMPANY, MATTERS, AUDIENCE_PER_MATTER = 1_000, 20, 100_000, 10
@@ -153,18 +152,8 @@ def _nodes(plan: dict) -> str:
 
 
 def _serve(running: ExitStack, url: str, jwks_url: str) -> dict[str, int]:
-    """Sharing and the gateway in front of it, as in production; target name -> port."""
-    metrics = running.enter_context(tempfile.TemporaryDirectory())  # PROMETHEUS_MULTIPROC_DIR
-    env = {"SHARING_DATABASE_URL": url, "JWKS_URL": jwks_url, "PROMETHEUS_MULTIPROC_DIR": metrics}
-    options = ["-w", "2", "-k", "gthread", "--threads", "4"]
-    sharing = running.enter_context(gunicorn("services.sharing:create_app()", options, env))
-    env = {"SHARING_URL": sharing.url, "PROMETHEUS_MULTIPROC_DIR": metrics}
-    options = ["-w", "2", "-k", "gthread", "--threads", "8"]
-    gateway = running.enter_context(gunicorn("gateway:create_app()", options, env))
-    return {
-        "direct (sharing, gthread -w2 --threads 4)": sharing.port,
-        "through the gateway (gthread -w2 --threads 8)": gateway.port,
-    }
+    env = {"SHARING_DATABASE_URL": url, "JWKS_URL": jwks_url}
+    return behind_gateway(running, "sharing", env)
 
 
 def _check(port: int, auth: dict[str, str]) -> None:

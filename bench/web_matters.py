@@ -27,7 +27,17 @@ from contextlib import ExitStack
 import redis
 
 from bench.backends import database, jwks
-from bench.harness import Client, free_port, gunicorn, host_load, median_rounds, python_load, table
+from bench.harness import (
+    GATEWAY_OPTIONS,
+    SERVICE_OPTIONS,
+    Client,
+    free_port,
+    gunicorn,
+    host_load,
+    median_rounds,
+    python_load,
+    table,
+)
 from bench.listing import COMPANIES, MATTERS, load, uuid_of
 from services.common.testing import TokenMinter
 from web.sessions import RedisSessionInterface, ServerSession
@@ -65,8 +75,8 @@ def _serve(running: ExitStack, url: str, jwks_url: str, redis_prefix: str) -> di
     """Sharing, web and the gateway in front of both; name -> port."""
     metrics = running.enter_context(tempfile.TemporaryDirectory())  # PROMETHEUS_MULTIPROC_DIR
     env = {"SHARING_DATABASE_URL": url, "JWKS_URL": jwks_url, "PROMETHEUS_MULTIPROC_DIR": metrics}
-    services = ["-w", "2", "-k", "gthread", "--threads", "4"]
-    sharing = running.enter_context(gunicorn("services.sharing:create_app()", services, env))
+
+    sharing = running.enter_context(gunicorn("services.sharing:create_app()", SERVICE_OPTIONS, env))
     # web reaches the gateway, the gateway reaches web: web gets the gateway's port up front.
     gateway_port = free_port()
     web_env = {
@@ -76,13 +86,11 @@ def _serve(running: ExitStack, url: str, jwks_url: str, redis_prefix: str) -> di
         "WEB_SECRET_KEY": secrets.token_urlsafe(32),
         "PROMETHEUS_MULTIPROC_DIR": metrics,
     }
-    web = running.enter_context(gunicorn("web:create_app()", services, web_env))
+    web = running.enter_context(gunicorn("web:create_app()", SERVICE_OPTIONS, web_env))
     direct_env = {**web_env, "GATEWAY_URL": sharing.url}
-    direct = running.enter_context(gunicorn("web:create_app()", services, direct_env))
+    direct = running.enter_context(gunicorn("web:create_app()", SERVICE_OPTIONS, direct_env))
     env = {"SHARING_URL": sharing.url, "WEB_URL": web.url, "PROMETHEUS_MULTIPROC_DIR": metrics}
-    # As deployed (gateway/gunicorn_conf.py): gevent workers.
-    options = ["-w", "2", "-k", "gevent", "--worker-connections", "1000"]
-    running.enter_context(gunicorn("gateway:create_app()", options, env, port=gateway_port))
+    running.enter_context(gunicorn("gateway:create_app()", GATEWAY_OPTIONS, env, port=gateway_port))
     return {"gateway": gateway_port, "web": web.port, "web_to_sharing": direct.port}
 
 
