@@ -96,21 +96,30 @@ def accept_invitation() -> Response | str:
         return error_page(410, message=EXPIRED_INVITATION)
     form = NewPasswordForm()
     if form.validate_on_submit():
-        answer = api.send(
-            "POST",
-            "/auth/invitations/accept",
-            body={"token": token, "password": form.password.data},
-        )
-        if answer.status == 200:
-            current.start(json.loads(answer.data))
-            flash(_("Welcome! Your password is set and you are signed in."), "success")
-            return _home()
-        problem = api.ApiError.from_response(answer)
-        if answer.status != 422 or "token" in problem.errors:
-            session.pop("invitation_token", None)
-            return error_page(410, message=EXPIRED_INVITATION)
-        show_api_errors(form, problem)
+        welcome = _("Welcome! Your password is set and you are signed in.")
+        path = "/auth/invitations/accept"
+        spent = _spend_link(form, "invitation_token", path, welcome, EXPIRED_INVITATION)
+        if spent is not None:
+            return spent
     return render_template("auth/accept_invitation.html", form=form, invitation=invitation)
+
+
+def _spend_link(
+    form: NewPasswordForm, key: str, path: str, welcome: str, expired: str
+) -> Response | None:
+    """Send the single-use token kept under `key` with the chosen password to `path`: signed in
+    on success, the expired page when the link is dead, None to show the API's field errors."""
+    answer = api.send("POST", path, body={"token": session[key], "password": form.password.data})
+    if answer.status == 200:
+        current.start(json.loads(answer.data))
+        flash(welcome, "success")
+        return _home()
+    problem = api.ApiError.from_response(answer)
+    if answer.status != 422 or "token" in problem.errors:
+        session.pop(key, None)
+        return error_page(410, message=expired)
+    show_api_errors(form, problem)
+    return None
 
 
 @blp.route("/forgot-password", methods=["GET", "POST"])
@@ -137,18 +146,9 @@ def reset_password() -> Response | str:
         return error_page(410, message=EXPIRED_RESET)
     form = NewPasswordForm()
     if form.validate_on_submit():
-        answer = api.send(
-            "POST",
-            "/auth/password-reset/confirm",
-            body={"token": token, "password": form.password.data},
-        )
-        if answer.status == 200:
-            current.start(json.loads(answer.data))
-            flash(_("Your new password is set and you are signed in."), "success")
-            return _home()
-        problem = api.ApiError.from_response(answer)
-        if answer.status != 422 or "token" in problem.errors:
-            session.pop("reset_token", None)
-            return error_page(410, message=EXPIRED_RESET)
-        show_api_errors(form, problem)
+        welcome = _("Your new password is set and you are signed in.")
+        path = "/auth/password-reset/confirm"
+        spent = _spend_link(form, "reset_token", path, welcome, EXPIRED_RESET)
+        if spent is not None:
+            return spent
     return render_template("auth/reset_password.html", form=form)
