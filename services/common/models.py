@@ -45,12 +45,30 @@ class UTCDateTime(sa.TypeDecorator):
         return value
 
 
+# The relay LISTENs on this channel; a trigger NOTIFYs it when a transaction that inserted outbox
+# rows commits (PostgreSQL delivers notifications at commit, one per transaction and payload).
+OUTBOX_CHANNEL = "portal_outbox"
+OUTBOX_SEQ = sa.Sequence("outbox_seq")
+OUTBOX_NOTIFY_FUNCTION = sa.DDL(
+    "CREATE OR REPLACE FUNCTION portal_outbox_notify() RETURNS trigger LANGUAGE plpgsql AS "
+    f"$$ BEGIN PERFORM pg_notify('{OUTBOX_CHANNEL}', ''); RETURN NULL; END $$"
+)
+OUTBOX_NOTIFY_TRIGGER = sa.DDL(
+    "CREATE TRIGGER outbox_notify AFTER INSERT ON outbox "
+    "FOR EACH STATEMENT EXECUTE FUNCTION portal_outbox_notify()"
+)
+
+
 class OutboxMixin:
     """An event waiting to be published, written in the same transaction as the change."""
 
     __tablename__ = "outbox"
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    # The relay's order on PostgreSQL: taken at insert (see outbox.py for why that is commit
+    # order for one entity). SQLite leaves it NULL and the relay orders by rowid instead.
+    # (A sequence rather than an identity column: SQLite needs the column nullable.)
+    seq: Mapped[int | None] = mapped_column(sa.BigInteger, OUTBOX_SEQ)
     event_type: Mapped[str] = mapped_column(sa.String(200))
     subject: Mapped[str | None] = mapped_column(sa.String(200))
     payload: Mapped[str] = mapped_column(sa.Text)
@@ -68,6 +86,16 @@ class OutboxMixin:
                 sqlite_where=sa.text("published_at IS NULL"),
             ),
             sa.Index("ix_outbox_published_at", "published_at"),
+            sa.Index(
+                "ix_outbox_pending_seq", "seq", postgresql_where=sa.text("published_at IS NULL")
+            ),
+            # create_all (tests of the plumbing) gets the trigger too; services migrate.
+            {
+                "listeners": [
+                    ("after_create", ddl.execute_if(dialect="postgresql"))
+                    for ddl in (OUTBOX_NOTIFY_FUNCTION, OUTBOX_NOTIFY_TRIGGER)
+                ]
+            },
         )
 
     @classmethod
@@ -85,3 +113,38 @@ class ProcessedEventMixin:
     event_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     event_type: Mapped[str] = mapped_column(sa.String(200))
     processed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def add_outbox_order(op) -> None:  # noqa: ANN001 - alembic's op module
+    """Migration step every service shares: the relay's `seq` and, on PostgreSQL, the trigger
+    that wakes it. Existing rows are numbered in table order; pending ones then leave in that
+    order, which matters only for rows waiting at the moment of the upgrade."""
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    if postgresql:
+        op.execute(sa.schema.CreateSequence(OUTBOX_SEQ))
+    with op.batch_alter_table("outbox") as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "seq",
+                sa.BigInteger(),
+                server_default=sa.text("nextval('outbox_seq')") if postgresql else None,
+                nullable=True,
+            )
+        )
+        batch_op.create_index(
+            "ix_outbox_pending_seq", ["seq"], postgresql_where=sa.text("published_at IS NULL")
+        )
+    if postgresql:
+        op.execute(OUTBOX_NOTIFY_FUNCTION)
+        op.execute(OUTBOX_NOTIFY_TRIGGER)
+
+
+def drop_outbox_order(op) -> None:  # noqa: ANN001
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS outbox_notify ON outbox")
+        op.execute("DROP FUNCTION IF EXISTS portal_outbox_notify()")
+    with op.batch_alter_table("outbox") as batch_op:
+        batch_op.drop_index("ix_outbox_pending_seq")
+        batch_op.drop_column("seq")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(sa.schema.DropSequence(OUTBOX_SEQ))
