@@ -116,6 +116,21 @@ def change_tally(app) -> None:
         session.commit()
 
 
+def kill_lock_holder(app) -> None:
+    """What PostgreSQL sees when a relay process dies: its session ends, its lock goes."""
+    with app.app_context():
+        session = svc.db.session
+        killed = session.scalar(
+            sa.text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = "
+                "'advisory' AND granted AND database = (SELECT oid FROM pg_database "
+                "WHERE datname = current_database())"
+            )
+        )
+        session.rollback()
+    assert killed == 1
+
+
 def test_changes_to_one_entity_leave_in_commit_order_with_two_relays(app, tap):
     with app.app_context():
         svc.db.session.add(svc.Tally(id=1, value=0))
@@ -128,6 +143,8 @@ def test_changes_to_one_entity_leave_in_commit_order_with_two_relays(app, tap):
             changes = [writers.submit(change_tally, app) for _ in range(1000)]
             changes[300].result()
             first.close()  # the second takes over while changes keep committing
+            changes[600].result()
+            kill_lock_holder(app)  # the active relay's lock session dies: it stops, retakes
             for change in changes:
                 change.result()
         wait_until(lambda: len(tap()) >= 1000, timeout=60, message="1,000 events at the tap")
@@ -143,12 +160,14 @@ def test_changes_to_one_entity_leave_in_commit_order_with_two_relays(app, tap):
 
 
 def test_broker_stopped_mid_batch_loses_and_doubles_no_effect(app, tap):
-    ids = commit_notes(app, 3000)
+    ids = commit_notes(app, 2500)
+    app.config["RELAY_WINDOW"] = 5  # slower, so that the broker stops while rows remain
     stop = threading.Event()
     threads = start_worker(app, stop)  # relay and the consumer that records notes (deduped)
     try:
         wait_until(lambda: len(published_ids(app)) >= 200, message="the relay under way")
         rabbitmqctl("stop_app")
+        assert len(published_ids(app)) < len(ids)  # stopped mid-batch
         rabbitmqctl("start_app")
         wait_until(lambda: published_ids(app) >= set(ids), timeout=120, message="all published")
         with app.app_context():
