@@ -4,6 +4,10 @@ How the relay publishes (one active relay per service):
 - Leadership: on PostgreSQL the relay holds a session advisory lock on a connection of its own;
   a second relay of the service waits for it and takes over when the first dies (PostgreSQL
   drops the lock with the connection). With SQLite a single worker process is assumed.
+  A relay that loses its lock stops as soon as its lock connection reports it; the standby
+  tries the lock only every RELAY_STANDBY_SECONDS, by which time the old relay's last writes
+  are at the broker. That is not a hard fence (a relay frozen longer could still send a late
+  copy after its successor); the versions in replicated records make such a copy harmless.
 - Throughput: rows go out with asynchronous publisher confirms, up to RELAY_WINDOW unconfirmed
   at a time, on a pika SelectConnection; a row is marked published only once the broker has
   confirmed it (`multiple=True` acks cover every tag up to theirs). A nack or a returned
@@ -74,6 +78,7 @@ ACTIVE = Gauge(
 
 METRICS_SECONDS = 5.0  # how often the active relay counts its backlog
 STOP_SECONDS = 5.0  # how long a stopping relay waits for the confirms in flight
+TICK_SECONDS = 0.1  # how soon a relay notices its stop event
 
 
 def add_event(event: Event) -> None:
@@ -165,6 +170,13 @@ class _Publisher:
         ioloop.call_later(0, self._tick)
         try:
             ioloop.start()  # until _on_closed stops it
+        except BaseException:
+            # A bug in a callback: close the connection before the next one is opened.
+            if self.connection.is_open:
+                with contextlib.suppress(Exception):
+                    self.connection.close()
+                    ioloop.start()
+            raise
         finally:
             if self.pg is not None:
                 with contextlib.suppress(Exception):
@@ -226,7 +238,7 @@ class _Publisher:
         self._schedule_pump()
 
     def _tick(self) -> None:
-        """Every 0.1 s: stopping, the safety poll, the backlog metrics, the purge."""
+        """Every TICK_SECONDS: stopping, the safety poll, the backlog metrics, the purge."""
         now = time.monotonic()
         try:
             if self.stop.is_set():
@@ -245,7 +257,7 @@ class _Publisher:
                 purge.when_due(self.app)
         except Exception as exc:  # noqa: BLE001 - the database failed: reconnect everything
             return self._fail(exc)
-        self.connection.ioloop.call_later(0.1, self._tick)
+        self.connection.ioloop.call_later(min(TICK_SECONDS, self.poll), self._tick)
 
     # -- the work ------------------------------------------------------------------------------
 
