@@ -45,18 +45,35 @@ class UTCDateTime(sa.TypeDecorator):
         return value
 
 
-# The relay LISTENs on this channel; a trigger NOTIFYs it when a transaction that inserted outbox
-# rows commits (PostgreSQL delivers notifications at commit, one per transaction and payload).
+# PostgreSQL objects the relay relies on (created by each service's migration, and by
+# create_all in tests of the plumbing):
+# - `outbox_seq` numbers each outbox row when its transaction commits: a deferred constraint
+#   trigger runs at commit, after every lock the transaction took, so of two transactions that
+#   change one entity the second (blocked on the first's row lock) numbers its rows after the
+#   first committed. Numbering at insert would not: a transaction may insert its event before
+#   it locks the entity, and request code never has to care about the order of its statements.
+# - a statement trigger NOTIFYs `portal_outbox` (delivered at commit, once per transaction).
 OUTBOX_CHANNEL = "portal_outbox"
 OUTBOX_SEQ = sa.Sequence("outbox_seq")
-OUTBOX_NOTIFY_FUNCTION = sa.DDL(
-    "CREATE OR REPLACE FUNCTION portal_outbox_notify() RETURNS trigger LANGUAGE plpgsql AS "
-    f"$$ BEGIN PERFORM pg_notify('{OUTBOX_CHANNEL}', ''); RETURN NULL; END $$"
-)
-OUTBOX_NOTIFY_TRIGGER = sa.DDL(
-    "CREATE TRIGGER outbox_notify AFTER INSERT ON outbox "
-    "FOR EACH STATEMENT EXECUTE FUNCTION portal_outbox_notify()"
-)
+OUTBOX_DDL = [
+    sa.DDL(
+        "CREATE OR REPLACE FUNCTION portal_outbox_number() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN UPDATE outbox SET seq = nextval('outbox_seq') WHERE id = NEW.id; "
+        "RETURN NULL; END $$"
+    ),
+    sa.DDL(
+        "CREATE CONSTRAINT TRIGGER outbox_number AFTER INSERT ON outbox "
+        "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION portal_outbox_number()"
+    ),
+    sa.DDL(
+        "CREATE OR REPLACE FUNCTION portal_outbox_notify() RETURNS trigger LANGUAGE plpgsql AS "
+        f"$$ BEGIN PERFORM pg_notify('{OUTBOX_CHANNEL}', ''); RETURN NULL; END $$"
+    ),
+    sa.DDL(
+        "CREATE TRIGGER outbox_notify AFTER INSERT ON outbox "
+        "FOR EACH STATEMENT EXECUTE FUNCTION portal_outbox_notify()"
+    ),
+]
 
 
 class OutboxMixin:
@@ -65,10 +82,9 @@ class OutboxMixin:
     __tablename__ = "outbox"
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
-    # The relay's order on PostgreSQL: taken at insert (see outbox.py for why that is commit
-    # order for one entity). SQLite leaves it NULL and the relay orders by rowid instead.
-    # (A sequence rather than an identity column: SQLite needs the column nullable.)
-    seq: Mapped[int | None] = mapped_column(sa.BigInteger, OUTBOX_SEQ)
+    # The relay's order on PostgreSQL, set at commit by the trigger above. SQLite leaves it
+    # NULL and the relay orders by rowid (one writer at a time: insert order is commit order).
+    seq: Mapped[int | None] = mapped_column(sa.BigInteger)
     event_type: Mapped[str] = mapped_column(sa.String(200))
     subject: Mapped[str | None] = mapped_column(sa.String(200))
     payload: Mapped[str] = mapped_column(sa.Text)
@@ -89,11 +105,14 @@ class OutboxMixin:
             sa.Index(
                 "ix_outbox_pending_seq", "seq", postgresql_where=sa.text("published_at IS NULL")
             ),
-            # create_all (tests of the plumbing) gets the trigger too; services migrate.
+            # create_all (tests of the plumbing) gets the triggers too; services migrate.
             {
                 "listeners": [
                     ("after_create", ddl.execute_if(dialect="postgresql"))
-                    for ddl in (OUTBOX_NOTIFY_FUNCTION, OUTBOX_NOTIFY_TRIGGER)
+                    for ddl in [
+                        sa.schema.CreateSequence(OUTBOX_SEQ, if_not_exists=True),
+                        *OUTBOX_DDL,
+                    ]
                 ]
             },
         )
@@ -116,35 +135,29 @@ class ProcessedEventMixin:
 
 
 def add_outbox_order(op) -> None:  # noqa: ANN001 - alembic's op module
-    """Migration step every service shares: the relay's `seq` and, on PostgreSQL, the trigger
-    that wakes it. Existing rows are numbered in table order; pending ones then leave in that
-    order, which matters only for rows waiting at the moment of the upgrade."""
+    """Migration step every service shares: the relay's `seq` and, on PostgreSQL, the triggers
+    that number rows at commit and wake the relay. Rows already there are numbered in table
+    order (published ones included: harmless)."""
     postgresql = op.get_bind().dialect.name == "postgresql"
-    if postgresql:
-        op.execute(sa.schema.CreateSequence(OUTBOX_SEQ))
     with op.batch_alter_table("outbox") as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "seq",
-                sa.BigInteger(),
-                server_default=sa.text("nextval('outbox_seq')") if postgresql else None,
-                nullable=True,
-            )
-        )
+        batch_op.add_column(sa.Column("seq", sa.BigInteger(), nullable=True))
         batch_op.create_index(
             "ix_outbox_pending_seq", ["seq"], postgresql_where=sa.text("published_at IS NULL")
         )
     if postgresql:
-        op.execute(OUTBOX_NOTIFY_FUNCTION)
-        op.execute(OUTBOX_NOTIFY_TRIGGER)
+        op.execute(sa.schema.CreateSequence(OUTBOX_SEQ))
+        op.execute("UPDATE outbox SET seq = nextval('outbox_seq')")
+        for ddl in OUTBOX_DDL:
+            op.execute(ddl)
 
 
 def drop_outbox_order(op) -> None:  # noqa: ANN001
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS outbox_notify ON outbox")
+        op.execute("DROP TRIGGER IF EXISTS outbox_number ON outbox")
         op.execute("DROP FUNCTION IF EXISTS portal_outbox_notify()")
+        op.execute("DROP FUNCTION IF EXISTS portal_outbox_number()")
+        op.execute(sa.schema.DropSequence(OUTBOX_SEQ))
     with op.batch_alter_table("outbox") as batch_op:
         batch_op.drop_index("ix_outbox_pending_seq")
         batch_op.drop_column("seq")
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(sa.schema.DropSequence(OUTBOX_SEQ))

@@ -14,16 +14,16 @@ How the relay publishes (one active relay per service):
   message leaves its row unpublished for the next pass; so does a connection lost before the
   confirm, at the price of a possible second copy, which consumers deduplicate by event id.
   No transaction or row lock is held while waiting for the broker.
-- Order: rows leave in `seq` order (rowid on SQLite), a number taken when the row is inserted.
-  `add_event` flushes the change before adding its row, so a transaction that changes an entity
-  holds that entity's row lock before its outbox row gets its number; a second transaction
-  changing the same entity waits for the first to commit before it can take a number. Hence,
-  for one entity, seq order is commit order, and the later row only becomes visible after the
-  earlier one did. Rows of unrelated entities may become visible out of seq order (concurrent
-  commits); the relay picks such a late row up on its next pass from the start, so it may
-  leave after a higher seq: order is guaranteed per entity, not globally.
-  (Changes that lock no common row, such as two inserts of children of one parent, have no
-  commit order the database defines for them; their events leave in seq order.)
+- Order: rows leave in `seq` order (rowid on SQLite). PostgreSQL numbers a row when its
+  transaction commits (a deferred trigger, see models.py), after every lock the transaction
+  took: of two transactions that change one entity, the second waits for the first's row lock
+  and numbers its rows after the first committed, and those rows are visible by then. So for
+  one entity, seq order is commit order, whatever the order of statements in the request code.
+  Rows of unrelated entities may become visible out of seq order (two commits racing); the
+  relay picks such a late row up on its next pass from the start, so it may leave after a
+  higher seq: order is guaranteed per entity (per locked row), not globally. Two transactions
+  that lock no common row (say, two inserts of children of one parent) have no order the
+  database defines; their events leave in seq order.
 - Wake-up: on PostgreSQL a trigger NOTIFYs `portal_outbox` when a transaction that inserted
   outbox rows commits, and the relay LISTENs on its lock connection; a poll every
   RELAY_POLL_SECONDS remains as a safety net (RELAY_IDLE_SECONDS on SQLite).
@@ -86,9 +86,6 @@ def add_event(event: Event) -> None:
     from flask import current_app
 
     parts = current_app.extensions["portal"]
-    # Write the change first: its row locks are then held before the outbox row takes its seq
-    # (see the module docstring: that is what makes seq order commit order for one entity).
-    parts.db.session.flush()
     parts.db.session.add(parts.outbox_model.of(event))
 
 

@@ -103,16 +103,21 @@ def metric(name: str, **labels: str) -> float:
 
 
 def change_tally(app) -> None:
-    """One transaction: bump the tally (its row lock orders concurrent ones), tell the world."""
+    """One transaction that writes its event first, then bumps the tally (whose row lock orders
+    concurrent ones) and puts the new value in the event."""
     with app.app_context():
         session = svc.db.session
+        event = svc.note_event("?")
+        add_event(event)
+        session.flush()  # the outbox row exists before the entity is locked
         value = session.execute(
             sa.update(svc.Tally)
             .where(svc.Tally.id == 1)
             .values(value=svc.Tally.value + 1)
             .returning(svc.Tally.value)
         ).scalar_one()
-        add_event(svc.note_event(str(value)))
+        event.data["text"] = str(value)
+        session.get(svc.OutboxEvent, event.id).payload = event.to_json()
         session.commit()
 
 
