@@ -274,8 +274,10 @@ class _Publisher:
     def _pump(self) -> None:
         """Publish pending rows in order until the window of unconfirmed messages is full."""
         room = self.window - len(self.in_flight)
-        if self.channel is None or not self.channel.is_open or self.stopping_since or room <= 0:
+        if self.channel is None or not self.channel.is_open or self.stopping_since:
             return
+        if room <= 0 or (self.in_flight and room < self.window // 2):
+            return  # refill by half windows: fewer, larger reads while confirms stream in
         model = self.model
         query = sa.select(model.id, self.key, model.event_type, model.payload).where(
             model.published_at.is_(None)
