@@ -31,6 +31,7 @@ How the relay publishes (one active relay per service):
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
 import threading
@@ -313,16 +314,17 @@ class _Publisher:
         try:
             self.session.execute(
                 sa.update(model)
-                .where(model.id.in_([row_id for row_id, _ in done]))
+                .where(model.id.in_(sa.bindparam("ids", expanding=True)))  # cached statement
                 .values(published_at=utcnow())
-                .execution_options(synchronize_session=False)
+                .execution_options(synchronize_session=False),
+                {"ids": [row_id for row_id, _ in done]},
             )
             self.session.commit()
         except BaseException:
             self.session.rollback()
             raise  # the rows stay unpublished and go again: a duplicate, never a loss
-        for _, event_type in done:
-            PUBLISHED.labels(self.service, event_type).inc()
+        for event_type, count in collections.Counter(t for _, t in done).items():
+            PUBLISHED.labels(self.service, event_type).inc(count)
 
     def _stopping(self, now: float) -> None:
         """Publish nothing new, wait (bounded) for the confirms in flight, mark them, close."""
