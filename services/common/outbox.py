@@ -23,7 +23,9 @@ How the relay publishes (one active relay per service):
   relay picks such a late row up on its next pass from the start, so it may leave after a
   higher seq: order is guaranteed per entity (per locked row), not globally. Two transactions
   that lock no common row (say, two inserts of children of one parent) have no order the
-  database defines; their events leave in seq order.
+  database defines; their events leave in seq order. The exception is a retry: a row nacked,
+  returned or unconfirmed when the connection went is sent again on a later pass, after newer
+  rows (a consumer has usually seen its first copy already; replicas compare versions).
 - Wake-up: on PostgreSQL a trigger NOTIFYs `portal_outbox` when a transaction that inserted
   outbox rows commits, and the relay LISTENs on its lock connection; a poll every
   RELAY_POLL_SECONDS remains as a safety net (RELAY_IDLE_SECONDS on SQLite).
