@@ -35,6 +35,14 @@ class Note(db.Model):
     text: Mapped[str] = mapped_column(sa.String(200))
 
 
+class Tally(db.Model):
+    """One entity many transactions change: the relay's order test counts on it."""
+
+    __tablename__ = "tallies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)
+
+
 def record_note(event: Event) -> None:
     CALLS[event.id] = CALLS.get(event.id, 0) + 1
     time.sleep(event.data.get("work_seconds", 0))  # a long handler
