@@ -22,7 +22,7 @@
 | IDENTITY_LINK_SESSION_TTL | 900 | lifetime of the access token a secure link is exchanged for, s |
 | PORTAL_WEB_URL | PORTAL_PUBLIC_URL + /portal | base of the links in invitations and resets |
 | IDENTITY_SIGNING_KEY_PEM | (empty) | Ed25519 private key (PEM); empty: keys kept in the database |
-| MAIL_LINK_KEYS | (required) | Fernet key(s) sealing e-mailed links for the mailer (services/common/sealing.py) |
+| MAIL_LINK_KEYS | (required) | Fernet key(s) sealing e-mailed links (common/sealing.py) |
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@
 | ONBOARDING_RESUME_TTL | 2592000 | how long an access request can be resumed (30 days), seconds |
 | ONBOARDING_GUESS_MAX_PER_ADDRESS | 20 | unknown signup or resume tokens per address per window |
 | ONBOARDING_GUESS_WINDOW | 900 | that throttling window, seconds |
-| MAIL_LINK_KEYS | (required) | Fernet key(s) sealing resume links for the mailer (services/common/sealing.py) |
+| MAIL_LINK_KEYS | (required) | Fernet key(s) sealing resume links (common/sealing.py) |
 """
 
 from __future__ import annotations
