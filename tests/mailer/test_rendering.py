@@ -16,7 +16,7 @@ from services.mailer.rendering import (
     resolve_time_zone,
 )
 
-from .conftest import invitation_event, password_reset_event, sharing_event
+from .conftest import invitation_event, password_reset_event, sealed, sharing_event
 
 ACCEPT_URL = "https://portal.example.com/invitations/accept?token=s3cr3t-t0ken"
 
@@ -173,7 +173,7 @@ ONBOARDING_SAMPLES = {
         "access_request_id": "r1",
         "group": {"id": "g1", "name": "Key accounts"},
         "contact": {"name": "Marie Curie", "email": "marie@example.com", "locale": "fr"},
-        "resume_url": "https://portal.example.com/portal/onboarding/resume?token=abc",
+        "sealed_url": sealed("https://portal.example.com/portal/onboarding/resume?token=abc"),
         "expires_at": "2026-12-01T09:30:00Z",
     },
     "onboarding.additional_contact.added": {
@@ -195,7 +195,7 @@ def _intervention_sample(to: str | None = None) -> dict:
 
 FIELD_SERVICE_SAMPLES = {
     "identity.link.issued": lambda: {
-        "url": "https://portal.example.com/portal/link?token=t",
+        "sealed_url": sealed("https://portal.example.com/portal/link?token=t"),
         "company": {"id": "c1", "name": "Globex Inc."},
         "contact": {"name": "Claire", "email": "claire@globex.example"},
         "locale": None,
