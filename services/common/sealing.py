@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from flask import current_app
+from flask import current_app, has_app_context
 
 from .config import env_list
 
@@ -51,7 +51,10 @@ def _fernet(keys: list[str]) -> MultiFernet:
 
 
 def _configured(config: Mapping | None) -> MultiFernet:
-    keys = (config if config is not None else current_app.config).get("MAIL_LINK_KEYS") or []
+    if config is None:
+        # The app's setting; outside one (a script), MAIL_LINK_KEYS from the environment.
+        config = current_app.config if has_app_context() else {"MAIL_LINK_KEYS": link_keys()}
+    keys = config.get("MAIL_LINK_KEYS") or []
     check_keys(keys, "this service")
     return _fernet(keys)
 
