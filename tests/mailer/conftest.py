@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterator
 
@@ -51,8 +52,10 @@ def client(app):
     return app.test_client()
 
 
+@functools.cache
 def sealed(link: str) -> str:
-    """`link` sealed for the mailer as identity and onboarding send it (the tests' key)."""
+    """`link` sealed for the mailer as identity and onboarding send it (the tests' key); one
+    link, one sealed string, as one invitation's e-mail and its resends carry."""
     return seal(link, {"MAIL_LINK_KEYS": link_keys()})
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
+from services.common.sealing import link_keys
 from services.mailer.catalog import NOTIFICATIONS, invitation_addressees
 from services.mailer.rendering import (
     LOCALES,
@@ -234,6 +235,7 @@ def test_every_email_renders_in_every_language_with_the_firm_and_no_leftovers(
     # The dispatch desk's address is a setting of the running mailer.
     settings = Flask(__name__)
     settings.config.update(MAIL_DISPATCH_ADDRESS="dispatch@firm.example", MAIL_DISPATCH_LOCALE="en")
+    settings.config["MAIL_LINK_KEYS"] = link_keys()  # opens the sealed links
     with settings.app_context():
         addressees = notification.addressees(data)
     assert addressees, event_type
