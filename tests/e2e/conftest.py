@@ -3,16 +3,21 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from .tap import EventTap, problems
 
 
 @pytest.fixture(scope="session")
-def event_tap(suite):
+def event_tap(suite, smtp_server):
     tap = EventTap(suite.env["AMQP_URL"])
     yield tap
+    time.sleep(2)  # what the last story's e-mails and replicas published after it ended
     tap.stop()
+    found = problems(tap.unchecked(), smtp_server)
+    assert not found, "events an integrator reads break the contract:\n" + "\n".join(found)
 
 
 @pytest.fixture(autouse=True)

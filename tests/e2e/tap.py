@@ -12,6 +12,7 @@ import jsonschema_rs
 import pika
 
 from services import contract
+from services.common import broker
 
 from ..contract.sensitive import leaks
 
@@ -32,6 +33,8 @@ class EventTap:
     def _run(self, amqp_url: str) -> None:
         connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
         channel = connection.channel()
+        # The relays declare it when they connect, maybe after this: the same declaration.
+        broker.declare_exchange(channel, contract.EXCHANGE)
         queue = channel.queue_declare("", exclusive=True, auto_delete=True).method.queue
         channel.queue_bind(queue, contract.EXCHANGE, routing_key="#")
         channel.basic_consume(
