@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 from bench.harness import ROOT, gunicorn, host_load, median_rounds, python_load, table
 
 PATH = "/.well-known/jwks.json"  # public, no token: identity's and the echo app's
@@ -61,7 +63,11 @@ def wrk_load(port: int, duration: float, concurrency: int) -> dict:
 
 def _identity_env(scratch: Path) -> dict[str, str]:
     """A migrated throwaway SQLite database for identity, so the bench never touches var/."""
-    env = {"IDENTITY_DATABASE_URL": f"sqlite:///{scratch / 'identity.db'}"}
+    env = {
+        "IDENTITY_DATABASE_URL": f"sqlite:///{scratch / 'identity.db'}",
+        # Identity refuses to start without the key sealing e-mailed links: a throwaway one.
+        "MAIL_LINK_KEYS": os.environ.get("MAIL_LINK_KEYS") or Fernet.generate_key().decode(),
+    }
     migrate = [sys.executable, "-m", "services.common.migrate", "identity"]
     done = subprocess.run(migrate, cwd=ROOT, env={**os.environ, **env}, capture_output=True)
     if done.returncode:

@@ -52,6 +52,8 @@ DEFAULTS = {
     # Told of each intervention a customer requests in the portal.
     "MAIL_DISPATCH_ADDRESS": "dispatch@firm.example",
     "WEB_REDIS_URL": "redis://127.0.0.1:6379/0",
+    # Seals e-mailed links for the mailer alone (services/common/sealing.py); a development key.
+    "MAIL_LINK_KEYS": "ZGV2LW9ubHktbWFpbC1saW5rLWtleS0zMi1ieXRlcyE=",
 }
 
 

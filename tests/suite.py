@@ -14,7 +14,7 @@ from pathlib import Path
 import redis
 import requests
 
-from services.common.testing import free_port, wait_until
+from services.common.testing import TEST_LINK_KEY, free_port, wait_until
 from services.topology import SERVICES
 
 BIN = Path(sys.executable).parent
@@ -44,6 +44,7 @@ class Suite:
             "WEB_REDIS_URL": os.environ.get("WEB_REDIS_URL", "redis://127.0.0.1:6379/0"),
             "WEB_SESSION_PREFIX": self.web_session_prefix,
             "WEB_SECRET_KEY": secrets.token_urlsafe(32),
+            "MAIL_LINK_KEYS": TEST_LINK_KEY,
             "PORTAL_ADMIN_EMAIL": ADMIN_EMAIL,
             "PORTAL_ADMIN_PASSWORD": ADMIN_PASSWORD,
             "PORTAL_FIRM_NAME": FIRM_NAME,

@@ -27,6 +27,10 @@ PG_ADMIN_DSN = os.environ.get(
 )
 PG_URL = os.environ.get("TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432")
 RUN_ID = uuid.uuid4().hex[:8]
+# The key sealing e-mailed links (services/common/sealing.py) in every test: the in-process apps
+# read it from the environment as deployed services do.
+TEST_LINK_KEY = "dGVzdC1vbmx5LW1haWwtbGluay1rZXktMzItYnl0ZXM="
+os.environ.setdefault("MAIL_LINK_KEYS", TEST_LINK_KEY)
 
 
 def free_port() -> int:

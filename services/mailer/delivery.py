@@ -31,7 +31,7 @@ from .events import (
     resend_requested_schema,
 )
 from .invitation_first import must_wait_for_invitation, release_held
-from .invitation_links import INVITATION_TEMPLATE, forget_links
+from .invitation_links import INVITATION_TEMPLATE, SEALED_URL, forget_links
 from .models import FAILED, HELD, SENT, Email, db
 from .recipients import known_recipient
 from .rendering import Rendered, render, resolve_locale, resolve_time_zone
@@ -247,7 +247,7 @@ def deliver(event: Event) -> None:
             return
         _record(outgoing, row, FAILED if rejection else SENT, rendered.subject, rejection)
         if not rejection and outgoing.template == INVITATION_TEMPLATE:
-            forget_links(outgoing.email, except_url=outgoing.event_data["accept_url"])
+            forget_links(outgoing.email, except_url=outgoing.event_data[SEALED_URL])
             release_held(outgoing.user_id, outgoing.email)
         progress = True
 

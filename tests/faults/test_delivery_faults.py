@@ -10,6 +10,7 @@ import pika
 
 from services.common import broker
 from services.common.events import Event
+from services.common.sealing import seal
 from services.common.testing import wait_until
 
 from ..e2e.stories import admin, invite, mails_to, new_company, new_contact
@@ -77,7 +78,10 @@ def test_same_event_delivered_twice_sends_one_email(suite, smtp_server):
         data={
             "invitation_id": str(uuid.uuid4()),
             "user": {"id": str(uuid.uuid4()), "email": email, "name": "Twice", "locale": "en"},
-            "accept_url": "http://portal.example/portal/accept-invitation?token=abc",
+            "sealed_url": seal(
+                "http://portal.example/portal/accept-invitation?token=abc",
+                {"MAIL_LINK_KEYS": [suite.env["MAIL_LINK_KEYS"]]},
+            ),
             "expires_at": "2030-01-01T00:00:00+00:00",
             "invited_by": {"id": str(uuid.uuid4()), "name": "Admin"},
             "companies": [{"id": str(uuid.uuid4()), "name": "Twice Ltd"}],
