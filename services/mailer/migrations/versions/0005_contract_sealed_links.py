@@ -5,8 +5,8 @@ identity and onboarding now send links that carry a live token sealed for the ma
 log kept in clear are sealed with MAIL_LINK_KEYS (or forgotten when no key is set: staff invite
 the person again); the other links were never kept, their field is renamed.
 
-Revision ID: 0004_contract_sealed_links
-Revises: 0003_h6replicas_versions
+Revision ID: 0005_contract_sealed_links
+Revises: 0004_relay_outbox_order
 """
 
 import sqlalchemy as sa
@@ -14,8 +14,8 @@ from alembic import op
 
 from services.common.sealing import link_keys, seal
 
-revision = "0004_contract_sealed_links"
-down_revision = "0003_h6replicas_versions"
+revision = "0005_contract_sealed_links"
+down_revision = "0004_relay_outbox_order"
 branch_labels = None
 depends_on = None
 
