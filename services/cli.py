@@ -86,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
         fresh_metrics_dir(part)
         argv = [sys.executable, "-m", "gunicorn", *gunicorn_args(part, args.host, port)]
         os.execv(sys.executable, argv)  # noqa: S606 - the program and arguments are ours
+    # One process: its metrics stay in prometheus_client's default registry, served by the
+    # worker's admin server; the folder of gunicorn's processes is not for it.
+    os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
     if command == "worker":
         worker = [sys.executable, "-m", f"services.{part}.worker"]
         os.execv(sys.executable, worker)  # noqa: S606 - the program and arguments are ours
