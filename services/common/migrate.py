@@ -59,10 +59,12 @@ def pending(service: str, url: str | None = None) -> bool:
     return current != set(script.get_heads())
 
 
-def wait_for_head(service: str, timeout: float, interval: float = 2.0) -> bool:
+def wait_for_head(
+    service: str, timeout: float, url: str | None = None, interval: float = 2.0
+) -> bool:
     """Poll until the service's database is at this code's head; False after `timeout` seconds."""
     deadline = time.monotonic() + timeout
-    while pending(service):
+    while pending(service, url):
         if time.monotonic() >= deadline:
             return False
         time.sleep(interval)
