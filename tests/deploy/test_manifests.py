@@ -287,7 +287,7 @@ def test_memory_limits_are_the_measured_ones():
     # tests/identity/test_password_hashing.py proves 16 sign-ins at once fit this limit.
     assert limits["identity"] == MEMORY_LIMIT_MIB
     # Measured: one upload of a 64 MiB PDF (its text extracted in memory) adds 180 MiB to the
-    # pod, 4 at once peak it at 767 MiB; 8 (its threads) extrapolate to 1.3 GiB (README).
+    # pod, 4 at once peak it at up to 767 MiB; 8 (its threads) extrapolate to 1.3 GiB (README).
     assert limits["documents"] >= 1400
 
 
