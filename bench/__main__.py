@@ -27,6 +27,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "bench.events",
         "relay vs pika confirm rates, company hop p50/p95/p99, mailer e-mails/s",
     ),
+    "upload_memory": ("bench.upload_memory", "documents' memory during N PDF uploads at once"),
 }
 
 

@@ -32,7 +32,7 @@ GATEWAY_VARIANTS = {
     # As deployed (gateway/gunicorn_conf.py): slow clients cost a greenlet, not a thread.
     "gateway gevent -w2": ["-w", "2", "-k", "gevent", "--worker-connections", "1000"],
 }
-# The services run gthread -w2 --threads 4 (scripts/run_local.py, deploy/boot.sh).
+# The services run gthread -w2 --threads 4 (services/cli.py: `portal SERVICE web`).
 UPSTREAM_WORKERS = {"gthread": ["-w", "2", "-k", "gthread", "--threads", "4"], "sync": ["-w", "2"]}
 _ECHO = json.dumps({"keys": [{"kty": "OKP", "crv": "Ed25519", "kid": "bench", "x": "A" * 43}]})
 
