@@ -4,7 +4,8 @@ of every process on the way.
     python -m bench attachments [--size-mib N]
 
 SeaweedFS (`weed mini`), a throwaway documents database, the documents service and the gateway
-run on free ports under gunicorn gthread, as in production. The file is one random MiB repeated,
+run on free ports under gunicorn as in production (bench/harness.py: the services gthread, the
+gateway gevent; `--gateway-worker gthread` to compare). The file is one random MiB repeated,
 made as it is sent: a staff upload through the gateway (chunked, then with a Content-Length),
 the portal user's download through the gateway, then minio's put_object and get_object straight
 to the store with the service's part size. The VmRSS of every process is sampled every 100 ms.
@@ -26,7 +27,7 @@ import requests
 from minio import Minio
 
 from bench.backends import database, jwks, seaweedfs
-from bench.harness import gunicorn, host_load, table
+from bench.harness import GATEWAY_OPTIONS, SERVICE_OPTIONS, gunicorn, host_load, table
 from bench.rss import KIB, Sampler, status_kib
 from services.common.storage import DEFAULT_PART_SIZE
 from services.common.testing import TokenMinter
@@ -217,7 +218,9 @@ class Transfers:
         }
 
 
-def _serve(running: ExitStack, payload: Payload, transfers: Transfers, s3: dict) -> dict:
+def _serve(
+    running: ExitStack, payload: Payload, transfers: Transfers, s3: dict, gateway_options: list
+) -> dict:
     """The documents service, knowing the matter, and the gateway; name -> gunicorn server."""
     url = running.enter_context(database("documents"))
     publish_matter(url, s3, transfers.matter, transfers.company, transfers.user)
@@ -226,11 +229,11 @@ def _serve(running: ExitStack, payload: Payload, transfers: Transfers, s3: dict)
     env["DOCUMENTS_DATABASE_URL"] = url
     env["DOCUMENTS_MAX_UPLOAD_BYTES"] = str(payload.size + 1024 * MIB)
     env["JWKS_URL"] = running.enter_context(jwks(transfers.minter))
-    options = ["-w", "2", "-k", "gthread", "--threads", "4"]
-    documents = running.enter_context(gunicorn("services.documents:create_app()", options, env))
+    documents = running.enter_context(
+        gunicorn("services.documents:create_app()", SERVICE_OPTIONS, env)
+    )
     env = {"DOCUMENTS_URL": documents.url, "PROMETHEUS_MULTIPROC_DIR": metrics}
-    options = ["-w", "2", "-k", "gthread", "--threads", "8"]
-    gateway = running.enter_context(gunicorn("gateway:create_app()", options, env))
+    gateway = running.enter_context(gunicorn("gateway:create_app()", gateway_options, env))
     return {"gateway": gateway, "documents": documents}
 
 
@@ -241,7 +244,11 @@ def main(argv: list[str]) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--size-mib", type=int, default=1024, help="the file's size (MiB)")
+    parser.add_argument("--gateway-worker", choices=["gevent", "gthread"], default="gevent")
     args = parser.parse_args(argv)
+    gateway_options = GATEWAY_OPTIONS
+    if args.gateway_worker == "gthread":
+        gateway_options = ["-w", "2", "-k", "gthread", "--threads", "8"]
     load_before = os.getloadavg()[0]
     payload = Payload(args.size_mib)
     expected = payload.sha256()
@@ -251,7 +258,7 @@ def main(argv: list[str]) -> int:
         settings = {k: str(v) for k, v in s3.items() if k.startswith("S3_")}  # for an environ
         store = Minio(s3["S3_ENDPOINT"], s3["S3_ACCESS_KEY"], s3["S3_SECRET_KEY"], secure=False)
         transfers = Transfers(store, s3["S3_BUCKET"], payload)
-        servers = _serve(running, payload, transfers, settings)
+        servers = _serve(running, payload, transfers, settings, gateway_options)
         transfers.gateway = servers["gateway"].url
         transfers.allow_downloads()
         roots = {name: server.pid for name, server in servers.items()}
@@ -275,6 +282,7 @@ def report(
     print(f"\n{payload.mib} MiB (one random MiB repeated), S3 part size {PART_SIZE // MIB} MiB,")
     print(f"RSS sampled every {sampler.interval * 1000:.0f} ms; {load}\n")
     groups = ["gateway", "documents", "bench client"]
+    cpu_groups = [*groups, "SeaweedFS"]
     rows = [
         [name, f"{seconds:.1f}", f"{payload.mib / seconds:.0f}", checked]
         + [f"{sampler.peak_mib([name], prefix=prefix):.0f}" for prefix in groups]
@@ -282,6 +290,13 @@ def report(
     ]
     columns = ["transfer", "seconds", "MiB/s", "SHA-256"]
     print(table(columns + [f"peak RSS MiB: {group}" for group in groups], rows))
+    # Where the time goes on a shared host: every hop copies each byte in and out.
+    rows = [
+        [name] + [f"{sampler.cpu_used(name, group):.2f}" for group in cpu_groups]
+        for name, _, _ in results
+    ]
+    print("\nCPU seconds used during each transfer:\n")
+    print(table(["transfer", *cpu_groups], rows))
     transfers = [row[0] for row in results]
     rows, judged = [], []
     for pid, name in sorted(sampler.names.items(), key=lambda item: item[1]):
