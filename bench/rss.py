@@ -77,7 +77,8 @@ class Sampler:
         finally:
             self.sample()
             for pid, before in started.items():
-                self.cpu[(name, pid)] = cpu_seconds(pid) - before
+                key = (name, pid)  # a phase run again adds up
+                self.cpu[key] = self.cpu.get(key, 0.0) + cpu_seconds(pid) - before
             self._phase = "between"
 
     def _run(self) -> None:
@@ -105,7 +106,7 @@ class Sampler:
                 self.peaks[key] = max(self.peaks.get(key, 0), status_kib(pid, "VmRSS"))
 
     def cpu_used(self, phase: str, prefix: str) -> float:
-        """CPU seconds the processes named `prefix` used during `phase`."""
+        """CPU seconds the processes named `prefix` used during `phase` (all its runs)."""
         return sum(
             seconds
             for (p, pid), seconds in self.cpu.items()
