@@ -10,6 +10,7 @@ when it is installed) and stops; the table shows each target's median round.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import re
@@ -21,7 +22,7 @@ from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from pathlib import Path
 
-from bench.harness import ROOT, gunicorn, host_load, median_rounds, python_load, table
+from bench.harness import ROOT, granian, gunicorn, host_load, median_rounds, python_load, table
 
 PATH = "/.well-known/jwks.json"  # public, no token: identity's and the echo app's
 GATEWAY_VARIANTS = {
@@ -30,6 +31,12 @@ GATEWAY_VARIANTS = {
     # As deployed (gateway/gunicorn_conf.py): slow clients cost a greenlet, not a thread.
     "gateway gevent -w2": ["-w", "2", "-k", "gevent", "--worker-connections", "1000"],
 }
+# Compared when installed, not deployed: it cannot drop its `Server` header, binds one port (no
+# admin port), and a request body read in its threads cannot be given a deadline (README).
+GRANIAN_VARIANT = (
+    "gateway granian -w2 --blocking-threads 32",
+    ["--workers", "2", "--blocking-threads", "32"],
+)
 # The services run gthread -w2 --threads 4 (scripts/run_local.py, deploy/boot.sh).
 UPSTREAM_WORKERS = {"gthread": ["-w", "2", "-k", "gthread", "--threads", "4"], "sync": ["-w", "2"]}
 _ECHO = json.dumps({"keys": [{"kty": "OKP", "crv": "Ed25519", "kid": "bench", "x": "A" * 43}]})
@@ -84,6 +91,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--requests", type=int, default=3000, help="per target and round")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--granian", action="store_true", help="also the gateway under granian, if installed"
+    )
     parser.add_argument("--client", choices=["auto", "python", "wrk"], default="auto")
     parser.add_argument("--duration", type=float, default=3.0, help="seconds per round (wrk)")
     args = parser.parse_args(argv)
@@ -97,10 +107,13 @@ def main(argv: list[str]) -> int:
         env = _identity_env(scratch) if upstream == "identity" else {}
         service = running.enter_context(gunicorn(app, UPSTREAM_WORKERS[args.upstream_worker], env))
         ports = {f"direct ({upstream}, {args.upstream_worker} -w2)": service.port}
-        for name, options in GATEWAY_VARIANTS.items():
+        variants = [(name, options, gunicorn) for name, options in GATEWAY_VARIANTS.items()]
+        if args.granian and importlib.util.find_spec("granian"):
+            variants.append((*GRANIAN_VARIANT, granian))
+        for name, options, server in variants:
             (scratch / name).mkdir()  # PROMETHEUS_MULTIPROC_DIR, as in production
             env = {"IDENTITY_URL": service.url, "PROMETHEUS_MULTIPROC_DIR": str(scratch / name)}
-            ports[name] = running.enter_context(gunicorn("gateway:create_app()", options, env)).port
+            ports[name] = running.enter_context(server("gateway:create_app()", options, env)).port
         for port in ports.values():
             python_load(port, 500, args.concurrency, PATH)  # warm up connections, pools, caches
 

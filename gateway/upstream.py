@@ -24,6 +24,12 @@ from gateway.config import Settings
 # Bigger than urllib3's 16 KiB default: fewer system calls and Python steps per streamed MiB
 # (bench/attachments.py measured 64 KiB to 1 MiB; 256 KiB was as fast as any, in less memory).
 BLOCKSIZE = 256 * 1024
+_HEAD_BUFFER = 16 * 1024
+# Bodies from this size on go from socket to socket by splice(2), through a pipe of the
+# kernel's default size; smaller ones cost less in Python than a pipe costs to make.
+SPLICE_MIN = 1024 * 1024
+_PIPE_SIZE = 64 * 1024
+_SPLICE = getattr(os, "SPLICE_F_MOVE", 0) | getattr(os, "SPLICE_F_NONBLOCK", 0)
 _MAX_LINE = 65536
 _MAX_HEADERS = 200
 
@@ -101,7 +107,7 @@ class _Connection:
         self.sock = sock
         # Made once per connection: readline and read1 run in C. The buffer holds heads; a
         # body block larger than it is read straight into its own bytes (no copy, no idle RAM).
-        self.file: BinaryIO = sock.makefile("rb", buffering=16 * 1024)
+        self.file: BinaryIO = sock.makefile("rb", buffering=_HEAD_BUFFER)
 
     def usable(self) -> bool:
         # An idle connection that is readable was closed by the service (or sent garbage).
@@ -198,6 +204,43 @@ class Response:
 
     def read(self) -> bytes:
         return b"".join(self.stream())
+
+    @property
+    def spliceable(self) -> int:
+        """Bytes of a Content-Length body worth moving with splice(2); 0 when it is not."""
+        return self._left if self._framing == "length" and self._left >= SPLICE_MIN else 0
+
+    def splice_to(self, out: socket.socket) -> Iterator[bytes]:
+        """The body moved from the service's socket to `out` inside the kernel: what was read
+        with the head is yielded first (the server sends its status line and headers then), the
+        rest never enters Python. gevent only: its sockets are non-blocking, and waiting for one
+        yields to the other greenlets."""
+        from gevent.socket import wait_read, wait_write
+
+        head_part = self.conn.file.read1(min(self._left, _HEAD_BUFFER))  # empties the buffer
+        left = self._left - len(head_part)
+        yield head_part  # maybe b"": the server still sends the headers on it
+        source, target = self.conn.sock.fileno(), out.fileno()
+        pipe_out, pipe_in = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        try:
+            while left:
+                try:
+                    moved = os.splice(source, pipe_in, min(left, _PIPE_SIZE), flags=_SPLICE)
+                except BlockingIOError:
+                    wait_read(source, timeout=self.pool.read_timeout)
+                    continue
+                if not moved:
+                    raise NoAnswer(f"the body ended {left} bytes early")
+                left -= moved
+                while moved:
+                    try:
+                        moved -= os.splice(pipe_out, target, moved, flags=_SPLICE)
+                    except BlockingIOError:
+                        wait_write(target)  # a slow reader holds a greenlet, nothing more
+        finally:
+            os.close(pipe_out)
+            os.close(pipe_in)
+        self.release()
 
     def release(self) -> None:
         """Hand the connection back once the body has been read, or close it."""
