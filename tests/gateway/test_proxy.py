@@ -83,9 +83,7 @@ def test_a_50_mib_download_streams_intact(gateway, payload):
     assert gateway.worker_peak_rss() - peak < MEMORY_SLACK
 
 
-def test_the_client_connection_stays_usable_after_a_download_moved_by_the_kernel(
-    gateway, payload
-):
+def test_the_client_connection_stays_usable_after_a_download_moved_by_the_kernel(gateway, payload):
     # Downloads from 1 MiB on are spliced from socket to socket: the server's byte count never
     # sees them, so a miscount would corrupt the next answer on the same connection.
     with requests.Session() as session:
