@@ -18,6 +18,7 @@ run: $(STAMP)
 # Code style, then the deployment files, offline (scripts/check_deploy.py: compose, kustomize
 # overlays against the Kubernetes schemas, hadolint, promtool).
 lint: $(STAMP)
+	@command -v promtool >/dev/null || scripts/install_promtool.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python scripts/check_deploy.py
