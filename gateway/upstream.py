@@ -137,7 +137,8 @@ class Response:
         "_reuse",
     )
 
-    def __init__(self, pool: Pool, conn: _Connection, method: str) -> None:
+    def __init__(self, pool: Pool, conn: _Connection, method: str, spent: bool = False) -> None:
+        # spent: the request was not sent whole, so the connection cannot carry another.
         self.pool, self.conn = pool, conn
         file = conn.file
         while True:
@@ -155,7 +156,7 @@ class Response:
             elif lower == "content-length":
                 length = value
         self.connection = _tokens(connection)  # the hop-by-hop headers it names
-        self._reuse = version == "HTTP/1.1" and "close" not in self.connection
+        self._reuse = not spent and version == "HTTP/1.1" and "close" not in self.connection
         self._left = 0
         if method == "HEAD" or self.status in (204, 304):
             self._framing = "none"
@@ -295,6 +296,8 @@ def exchange(
             conn.close()
             raise UpstreamTimeout("answer") from exc
         except (ConnectionResetError, BrokenPipeError) as exc:
+            if body is not None and (early := _early_answer(pool, conn, method)) is not None:
+                return early
             conn.close()
             if reused and retryable:
                 continue
@@ -305,6 +308,15 @@ def exchange(
         except BaseException:
             conn.close()  # the client's body failed half-way: this request cannot go on
             raise
+
+
+def _early_answer(pool: Pool, conn: _Connection, method: str) -> Response | None:
+    """The answer a service sent before it stopped reading the body (a 413 for a file over the
+    limit, a 401): what the client must see, rather than a 502. None when nothing came."""
+    try:
+        return Response(pool, conn, method, spent=True)
+    except (UpstreamError, OSError, ValueError):
+        return None
 
 
 def _head(method: str, target: str, host: str, headers: dict[str, str]) -> bytes:

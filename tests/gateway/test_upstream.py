@@ -192,3 +192,30 @@ def test_a_line_break_in_a_header_never_reaches_the_service(serve):
     with pytest.raises(HeaderLineBreak):
         exchange(pool, "GET", "/x", {"x-a": "1\r\nx-injected: 1"})
     assert server.requests == []
+
+
+def test_an_answer_sent_before_the_body_was_read_reaches_the_client(serve):
+    """A service refuses an upload over its limit with a 413 and closes without reading it:
+    the client must get that 413, not a 502 for the broken pipe."""
+    too_large = b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 8\r\n\r\ntoo big!"
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def refuse() -> None:
+        sock, _ = listener.accept()
+        file = sock.makefile("rb")
+        while file.readline() not in (b"\r\n", b""):
+            pass  # the head only
+        sock.sendall(too_large)
+        sock.shutdown(socket.SHUT_WR)
+        file.close()
+        sock.close()  # with the body unread: the client's sends now fail
+
+    threading.Thread(target=refuse, daemon=True).start()
+    pool = Pool(f"http://127.0.0.1:{listener.getsockname()[1]}", Settings(read_timeout=5))
+    body = b"x" * (32 * 2**20)  # far more than the socket buffers hold
+    try:
+        response = exchange(pool, "POST", "/x", {"content-length": str(len(body))}, body)
+        assert (response.status, b"".join(response.stream())) == (413, b"too big!")
+        assert pool._idle == []  # the connection carried half a request: never reused
+    finally:
+        listener.close()
