@@ -175,7 +175,7 @@ def main(argv: list[str]) -> int:
                 ),
                 "page straight at web with WEB_API_DIRECT": (ports["direct_web"], PAGE, cookie),
             }
-            for name, (port, path, headers) in targets.items():
+            for port, path, headers in targets.values():
                 _check(port, path, headers, _twenty_matters if path == api else _page_of_twenty)
                 python_load(port, 200, args.concurrency, path, headers)  # warm up
             loads = {
