@@ -76,6 +76,15 @@ class BaseConfig:
         # Published rows are deleted after this; their payloads can carry one-time links.
         self.OUTBOX_RETENTION_HOURS = env_float("OUTBOX_RETENTION_HOURS", 24)
         self.RELAY_IDLE_SECONDS = env_float("OUTBOX_RELAY_IDLE_SECONDS", 0.2)
+        # The worker's /healthz and /metrics (worker.py); 0: none. Default: the service's port
+        # + 1000 (identity 9081 ... mailer 9086).
+        self.WORKER_ADMIN_PORT = env_int(
+            "WORKER_ADMIN_PORT", SERVICE_PORTS[service] + 1000 if service in SERVICE_PORTS else 0
+        )
+        self.WORKER_ADMIN_HOST = env_str("WORKER_ADMIN_HOST", "0.0.0.0")  # noqa: S104 - probes
+        # On SIGTERM a worker waits this long for the message in hand and the relay's confirms
+        # (keep it under the orchestrator's grace period, 30 s by default).
+        self.WORKER_STOP_SECONDS = env_float("WORKER_STOP_SECONDS", 25)
         self.JWKS_URL = env_str("JWKS_URL", service_url("identity") + "/.well-known/jwks.json")
         self.JWT_ISSUER = env_str("JWT_ISSUER", "portal-identity")
         self.JWT_AUDIENCE = env_str("JWT_AUDIENCE", "portal")
