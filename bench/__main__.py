@@ -23,6 +23,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "rendered preview of a 20-page PDF via the gateway: first page cold and cached, RSS",
     ),
     "attachments": ("bench.attachments", "1 GiB up and down via the gateway vs S3: MiB/s, RSS"),
+    "mailer": ("bench.mailer", "mailer worker e-mails/s to a local SMTP sink, kept vs new session"),
 }
 
 

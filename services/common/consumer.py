@@ -211,7 +211,7 @@ def handle_batch(app: Flask, deliveries: list[Delivery]) -> list[Outcome]:
         if not waiting():
             outcomes.append(handle_message(app, delivery.body, delivery.attempt))
     flush()
-    return outcomes + [outcomes[-1]] * (len(deliveries) - len(outcomes))
+    return outcomes + outcomes[-1:] * (len(deliveries) - len(outcomes))  # the rest wait
 
 
 def _headers(properties: pika.BasicProperties, outcome: Outcome, routing_key: str) -> dict:

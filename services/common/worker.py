@@ -125,7 +125,13 @@ def run_worker(app: Flask) -> None:
     service = app.config["SERVICE_NAME"]
     threads = start_worker(app, stop)
     port = app.config["WORKER_ADMIN_PORT"]
-    admin = serve_admin(app, threads, port) if port else None
+    try:
+        admin = serve_admin(app, threads, port) if port else None
+    except OSError as exc:
+        raise SystemExit(
+            f"{service} worker: cannot serve /healthz and /metrics on WORKER_ADMIN_PORT={port} "
+            f"({exc}); set WORKER_ADMIN_PORT to a free port, or 0 for none"
+        ) from exc
     log.info("worker started", extra={"service": service})
     while not stop.wait(1):
         pass
