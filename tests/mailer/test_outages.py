@@ -35,9 +35,23 @@ def _depth(amqp_url: str, queue: str) -> int:
         connection.close()
 
 
+def _run(app, amqp_url) -> tuple[threading.Event, list[threading.Thread]]:
+    stop = threading.Event()
+    threads = start_worker(app, stop)
+    wait_until(lambda: _consuming(amqp_url), timeout=30, message="the mailer consumer")
+    return stop, threads
+
+
+def _stop(stop: threading.Event, threads: list[threading.Thread]) -> None:
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not any(thread.is_alive() for thread in threads)
+
+
 @pytest.fixture
-def worker_app(new_database, amqp_url, mail, pg_proxy):
-    """The mailer's worker, its database reached through `pg_proxy`."""
+def proxied_app(new_database, amqp_url, mail, pg_proxy):
+    """The mailer, its database reached through `pg_proxy`."""
     app = create_app(
         SQLALCHEMY_DATABASE_URI=pg_proxy.url(new_database("mailer")),
         AMQP_URL=amqp_url,
@@ -49,15 +63,33 @@ def worker_app(new_database, amqp_url, mail, pg_proxy):
         PORTAL_FIRM_NAME="Dupont & Associés",
         MAIL_FROM="Dupont & Associés <portail@dupont.example>",
     )
-    stop = threading.Event()
-    threads = start_worker(app, stop)
-    wait_until(lambda: _consuming(amqp_url), timeout=30, message="the mailer consumer")
     yield app
-    stop.set()
-    for thread in threads:
-        thread.join(timeout=30)
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def worker_app(proxied_app, amqp_url):
+    """The mailer's worker running, its database reached through `pg_proxy`."""
+    stop, threads = _run(proxied_app, amqp_url)
+    yield proxied_app
+    _stop(stop, threads)
+
+
+def _every_email_once(amqp_url, mail, addresses: set[str]) -> None:
+    def received() -> Counter:
+        return Counter(m["X-RcptTo"] for m in mail.messages if m["X-RcptTo"] in addresses)
+
+    wait_until(lambda: len(received()) == len(addresses), timeout=30, message="every e-mail")
+    wait_until(
+        lambda: (
+            _depth(amqp_url, broker.queue_name("mailer")) == 0
+            and not _sample("portal_dependency_waiting", service="mailer", dependency="database")
+            and not _sample("portal_dependency_waiting", service="mailer", dependency="smtp")
+        ),
+        message="the mailer's queue drained",
+    )
+    assert set(received().values()) == {1}
 
 
 def _outage_then_every_email_once(amqp_url, mail, dependency, cut, restore) -> None:
@@ -78,20 +110,7 @@ def _outage_then_every_email_once(amqp_url, mail, dependency, cut, restore) -> N
         assert mail.messages == []
     finally:
         restore()
-    addresses = {event.data["user"]["email"] for event in events}
-
-    def received() -> Counter:
-        return Counter(m["X-RcptTo"] for m in mail.messages if m["X-RcptTo"] in addresses)
-
-    wait_until(lambda: len(received()) == len(addresses), timeout=30, message="every e-mail")
-    wait_until(
-        lambda: (
-            _depth(amqp_url, broker.queue_name("mailer")) == 0
-            and not _sample("portal_dependency_waiting", service="mailer", dependency=dependency)
-        ),
-        message="the mailer's queue drained",
-    )
-    assert set(received().values()) == {1}
+    _every_email_once(amqp_url, mail, {event.data["user"]["email"] for event in events})
     assert _depth(amqp_url, broker.parked_queue("mailer")) == parked_before
 
 
@@ -106,3 +125,30 @@ def test_smtp_outage_parks_nothing_and_every_email_goes_once(worker_app, amqp_ur
     _outage_then_every_email_once(
         amqp_url, mail, "smtp", mail.stop, lambda: mail.start("127.0.0.1", port)
     )
+
+
+def test_a_worker_stopped_during_an_outage_gives_its_messages_back(
+    proxied_app, amqp_url, mail, pg_proxy
+):
+    stop, threads = _run(proxied_app, amqp_url)
+    events = [invitation_event(email=f"given.back.{i}@example.com") for i in range(3)]
+    pg_proxy.cut()
+    try:
+        for event in events:
+            _publish(amqp_url, event)
+        wait_until(
+            lambda: _sample("portal_dependency_waiting", service="mailer", dependency="database"),
+            message="the consumer waiting for the database",
+        )
+        _stop(stop, threads)  # SIGTERM's path: the waiting batch is given back, not kept
+        wait_until(
+            lambda: _depth(amqp_url, broker.queue_name("mailer")) == len(events),
+            message="the messages back in the queue",
+        )
+    finally:
+        pg_proxy.restore()
+    stop, threads = _run(proxied_app, amqp_url)
+    try:
+        _every_email_once(amqp_url, mail, {event.data["user"]["email"] for event in events})
+    finally:
+        _stop(stop, threads)
