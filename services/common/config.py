@@ -85,6 +85,15 @@ class BaseConfig:
         # longer than any redelivery can come, including an operator replaying a parked event.
         self.PROCESSED_RETENTION_DAYS = env_float("PROCESSED_RETENTION_DAYS", 30)
         self.PURGE_INTERVAL_SECONDS = env_float("PURGE_INTERVAL_SECONDS", 3600)
+        # The worker's /healthz and /metrics (worker.py); 0: none. Default: the service's port
+        # + 1000 (identity 9081 ... mailer 9086).
+        self.WORKER_ADMIN_PORT = env_int(
+            "WORKER_ADMIN_PORT", SERVICE_PORTS[service] + 1000 if service in SERVICE_PORTS else 0
+        )
+        self.WORKER_ADMIN_HOST = env_str("WORKER_ADMIN_HOST", "0.0.0.0")  # noqa: S104 - probes
+        # On SIGTERM a worker waits this long for the message in hand and the relay's confirms
+        # (keep it under the orchestrator's grace period, 30 s by default).
+        self.WORKER_STOP_SECONDS = env_float("WORKER_STOP_SECONDS", 25)
         self.JWKS_URL = env_str("JWKS_URL", service_url("identity") + "/.well-known/jwks.json")
         self.JWT_ISSUER = env_str("JWT_ISSUER", "portal-identity")
         self.JWT_AUDIENCE = env_str("JWT_AUDIENCE", "portal")

@@ -50,6 +50,7 @@ from prometheus_client import Counter, Gauge
 from . import broker, purge
 from .events import Event
 from .models import OUTBOX_CHANNEL, utcnow
+from .observability import BROKER_CONNECTED
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +193,7 @@ class _Publisher:
         channel.add_on_close_callback(lambda _channel, reason: self._close(reason))
         channel.add_on_return_callback(self._on_return)
         channel.confirm_delivery(self._on_confirm, callback=lambda _frame: self._schedule_pump())
+        BROKER_CONNECTED.labels(self.service, "relay").set(1)
         log.info("outbox relay connected", extra={"service": self.service})
 
     def _on_open_error(self, _connection, exc) -> None:
@@ -199,6 +201,7 @@ class _Publisher:
         self.connection.ioloop.stop()
 
     def _on_closed(self, _connection, reason) -> None:
+        BROKER_CONNECTED.labels(self.service, "relay").set(0)
         if self.stopping_since is None and self.error is None:
             self.error = reason  # the broker went, or closed our channel
         if self.in_flight:

@@ -15,6 +15,7 @@ from flask import current_app
 
 from services.common.events import Event
 from services.common.models import new_id, utcnow
+from services.common.observability import EMAILS_FAILED, EMAILS_SENT
 from services.common.outbox import add_event
 
 from . import smtp
@@ -191,6 +192,8 @@ def _record(
             outgoing.resend_of.resend_count += 1
     if status != HELD:
         add_event(email_sent(row) if status == SENT else email_failed(row))
+    if status == FAILED:
+        EMAILS_FAILED.labels(outgoing.template, outgoing.locale).inc()
     return row
 
 
@@ -207,6 +210,7 @@ def _send(outgoing: Outgoing, rendered: Rendered) -> str | None:
     except smtp.RejectedError as exc:
         log.warning("e-mail of event %s to %s rejected: %s", outgoing.event_id, outgoing.email, exc)
         return str(exc)
+    EMAILS_SENT.labels(outgoing.template, outgoing.locale).inc()
     return None
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import marshmallow as ma
 import sqlalchemy as sa
 
+from services.common.consumer import batched
 from services.common.events import Event
 
 from .models import Email, Recipient, db
@@ -46,6 +47,7 @@ class _User(ma.Schema):
 _user = _User()
 
 
+@batched
 def forget_voided_links(event: Event) -> None:
     """Handler (before the replica's, which it reads as it was): forget the links a change
     voids."""
