@@ -214,7 +214,9 @@ def test_a_handler_longer_than_the_heartbeat_keeps_the_connection(app, worker, m
 
 def tallies(app) -> list[tuple[str, int]]:
     with app.app_context():
-        return list(svc.db.session.execute(sa.select(svc.BatchTally.event_id, svc.BatchTally.txid)).all())
+        return list(
+            svc.db.session.execute(sa.select(svc.BatchTally.event_id, svc.BatchTally.txid)).all()
+        )
 
 
 def test_batched_handlers_apply_many_events_in_one_transaction(app, amqp_url, worker):
