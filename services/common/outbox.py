@@ -346,10 +346,15 @@ class _Publisher:
         self._close(str(exc))
 
     def _close(self, reason: object) -> None:
-        if self.connection.is_open:
-            self.connection.close()  # _on_closed stops the ioloop
-        elif self.connection.is_closed:
-            self.connection.ioloop.stop()
+        ioloop = self.connection.ioloop
+        if self.connection.is_closed:
+            ioloop.stop()
+            return
+        if not self.connection.is_closing:
+            # Open or still opening: _on_closed (or _on_open_error) stops the ioloop.
+            self.connection.close(reply_text=str(reason)[:200])
+        # A broker that never answers the close must not keep this thread (and SIGTERM) waiting.
+        ioloop.call_later(STOP_SECONDS, ioloop.stop)
 
 
 def update_backlog_metrics(app: Flask) -> None:
