@@ -149,6 +149,7 @@ def test_changes_to_one_entity_leave_in_commit_order_with_two_relays(app, tap):
             changes[300].result()
             first.close()  # the second takes over while changes keep committing
             changes[600].result()
+            wait_until(lambda: metric("portal_relay_active") == 1, message="a take-over")
             kill_lock_holder(app)  # the active relay's lock session dies: it stops, retakes
             for change in changes:
                 change.result()
