@@ -104,15 +104,17 @@ def entries(directory: Path) -> Iterator[dict]:
 
 
 def restore(s3: Minio, bucket: str, directory: Path, summary: dict) -> int:
-    """Upload every entry (oldest version of a key first, so the latest stays latest); each
-    file's SHA-256 is checked before it is sent. Returns how many objects were put."""
+    """Upload every entry, each key's oldest version first so that the latest stays latest;
+    each file's SHA-256 is checked before it is sent. Returns how many objects were put."""
     if not s3.bucket_exists(bucket):
         s3.make_bucket(bucket)
     if summary["versioned"]:
         s3.set_bucket_versioning(bucket, VersioningConfig(ENABLED))
-    ordered = sorted(entries(directory), key=lambda e: (e["key"], e["last_modified"] or ""))
+    # S3 lists a key's versions newest first (times have only a second's precision).
+    listed = enumerate(entries(directory))
+    ordered = sorted(listed, key=lambda pair: (pair[1]["key"], -pair[0]))
     put = 0
-    for entry in ordered:
+    for _position, entry in ordered:
         if entry["delete_marker"]:
             if summary["versioned"]:
                 s3.remove_object(bucket, entry["key"])  # a delete marker on top, as it was
