@@ -40,8 +40,23 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def ok(response, status: int = 200) -> dict:
-    assert response.status_code == status, response.text
+RETRIED: Counter = Counter()  # gateway answers that made the ledger's client try again
+
+
+def call(staff: Client, method: str, path: str, status: int, **kwargs) -> dict:
+    """One request, tried again (as a client would) when the gateway answers 502-504: the
+    service was restarting, or closed a kept-alive connection as the gateway reused it."""
+    for attempt in range(5):
+        response = staff.request(method, path, **kwargs)
+        if response.status_code not in (502, 503, 504) or attempt == 4:
+            break
+        RETRIED[f"{method} {response.status_code}"] += 1
+        time.sleep(0.5)
+    if response.status_code == 409 and method == "POST" and path == "/api/v1/users" and attempt:
+        # The first attempt did create the user before its answer was lost.
+        found = call(staff, "GET", "/api/v1/users", 200, params={"q": kwargs["json"]["email"]})
+        return found["items"][0]
+    assert response.status_code == status, (method, path, response.text)
     return response.json()
 
 
@@ -56,16 +71,16 @@ def invite_and_share(staff: Client, company: dict) -> list[tuple[str, str]]:
         "kind": "portal",
         "memberships": [{"company_id": company["id"], "role": "primary"}],
     }
-    user = ok(staff.post("/api/v1/users", json=body), 201)
-    ok(staff.post(f"/api/v1/users/{user['id']}/invite"), 202)
+    user = call(staff, "POST", "/api/v1/users", 201, json=body)
+    call(staff, "POST", f"/api/v1/users/{user['id']}/invite", 202)
     matter = {
         "kind": "case",
         "reference": f"LG-{uuid.uuid4().hex[:8]}",
         "title": "Ledger",
         "company_id": company["id"],
     }
-    mid = ok(staff.post("/api/v1/matters", json=matter), 201)["id"]
-    ok(staff.put(f"/api/v1/matters/{mid}/portal", json={"requester_id": user["id"]}))
+    mid = call(staff, "POST", "/api/v1/matters", 201, json=matter)["id"]
+    call(staff, "PUT", f"/api/v1/matters/{mid}/portal", 200, json={"requester_id": user["id"]})
     return [(email, "invitation"), (email, f"matter {mid}")]
 
 
@@ -227,6 +242,7 @@ def run_ledger(suite, node: RabbitNode, sink: MailSink) -> dict:
         "doubled": doubled(sink, copies, ids, faults),
         "unexpected": sorted(f"{r} {w}" for (r, w) in ids if (r, w) not in wanted),
         "parked": parked(suite, operator),
+        "requests_retried_after_gateway_5xx": dict(RETRIED),
         "duplicate_deliveries_ignored": log_lines(suite, "duplicate event"),
         "handler_failures": log_lines(suite, "handler failed"),
     }
