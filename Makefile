@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench faults clean
+.PHONY: run test lint lock bench faults clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,9 +15,21 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/python scripts/run_local.py
 
+# Code style, then the deployment files, offline (scripts/check_deploy.py: compose, kustomize
+# overlays against the Kubernetes schemas, hadolint, promtool).
 lint: $(STAMP)
+	@command -v promtool >/dev/null || scripts/install_promtool.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python scripts/check_deploy.py
+
+# requirements.lock: every runtime dependency pinned with the hashes of all its files on PyPI, as
+# the image installs them (pip --require-hashes). Local wheel folders and mirrors are left out,
+# so the hashes are PyPI's. Run after changing the dependencies in pyproject.toml.
+lock: $(STAMP)
+	env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null $(BIN)/pip-compile --quiet --generate-hashes \
+	  --strip-extras --no-emit-index-url --no-emit-find-links --rebuild \
+	  --output-file=requirements.lock pyproject.toml
 
 test: lint
 	$(BIN)/pytest

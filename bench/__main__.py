@@ -23,6 +23,12 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "rendered preview of a 20-page PDF via the gateway: first page cold and cached, RSS",
     ),
     "attachments": ("bench.attachments", "1 GiB up and down via the gateway vs S3: MiB/s, RSS"),
+    "events": (
+        "bench.events",
+        "relay vs pika confirm rates, company hop p50/p95/p99, mailer e-mails/s",
+    ),
+    "upload_memory": ("bench.upload_memory", "documents' memory during N PDF uploads at once"),
+    "mailer": ("bench.mailer", "mailer worker e-mails/s to a local SMTP sink, kept vs new session"),
 }
 
 

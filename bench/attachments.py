@@ -4,7 +4,8 @@ of every process on the way.
     python -m bench attachments [--size-mib N]
 
 SeaweedFS (`weed mini`), a throwaway documents database, the documents service and the gateway
-run on free ports under gunicorn gthread, as in production. The file is one random MiB repeated,
+run on free ports under gunicorn as in production (bench/harness.py: the services gthread, the
+gateway gevent; `--gateway-worker gthread` to compare). The file is one random MiB repeated,
 made as it is sent: a staff upload through the gateway (chunked, then with a Content-Length),
 the portal user's download through the gateway, then minio's put_object and get_object straight
 to the store with the service's part size. The VmRSS of every process is sampled every 100 ms.
@@ -26,7 +27,7 @@ import requests
 from minio import Minio
 
 from bench.backends import database, jwks, seaweedfs
-from bench.harness import gunicorn, host_load, table
+from bench.harness import GATEWAY_OPTIONS, SERVICE_OPTIONS, gunicorn, host_load, table
 from bench.rss import KIB, Sampler, status_kib
 from services.common.storage import DEFAULT_PART_SIZE
 from services.common.testing import TokenMinter
@@ -207,17 +208,24 @@ class Transfers:
             response.close()
             response.release_conn()
 
-    def all(self) -> dict[str, Callable[[], tuple[int, str]]]:
-        return {
-            "upload via gateway, chunked": lambda: self.upload(chunked=True),
-            "upload via gateway, Content-Length": lambda: self.upload(chunked=False),
-            "download via gateway (portal user)": self.download,
-            "put_object straight to S3": self.put,
-            "get_object straight from S3": self.get,
-        }
+    def all(self, rounds: int) -> list[tuple[str, Callable[[], tuple[int, str]]]]:
+        """In order; the two downloads alternate `rounds` times, so that a burst of load from
+        elsewhere on the host, or the store settling after the put, hits both alike."""
+        once = [
+            ("upload via gateway, chunked", lambda: self.upload(chunked=True)),
+            ("upload via gateway, Content-Length", lambda: self.upload(chunked=False)),
+            ("put_object straight to S3", self.put),
+        ]
+        downloads = [
+            ("download via gateway (portal user)", self.download),
+            ("get_object straight from S3", self.get),
+        ]
+        return once + downloads * rounds
 
 
-def _serve(running: ExitStack, payload: Payload, transfers: Transfers, s3: dict) -> dict:
+def _serve(
+    running: ExitStack, payload: Payload, transfers: Transfers, s3: dict, gateway_options: list
+) -> dict:
     """The documents service, knowing the matter, and the gateway; name -> gunicorn server."""
     url = running.enter_context(database("documents"))
     publish_matter(url, s3, transfers.matter, transfers.company, transfers.user)
@@ -226,11 +234,11 @@ def _serve(running: ExitStack, payload: Payload, transfers: Transfers, s3: dict)
     env["DOCUMENTS_DATABASE_URL"] = url
     env["DOCUMENTS_MAX_UPLOAD_BYTES"] = str(payload.size + 1024 * MIB)
     env["JWKS_URL"] = running.enter_context(jwks(transfers.minter))
-    options = ["-w", "2", "-k", "gthread", "--threads", "4"]
-    documents = running.enter_context(gunicorn("services.documents:create_app()", options, env))
+    documents = running.enter_context(
+        gunicorn("services.documents:create_app()", SERVICE_OPTIONS, env)
+    )
     env = {"DOCUMENTS_URL": documents.url, "PROMETHEUS_MULTIPROC_DIR": metrics}
-    options = ["-w", "2", "-k", "gthread", "--threads", "8"]
-    gateway = running.enter_context(gunicorn("gateway:create_app()", options, env))
+    gateway = running.enter_context(gunicorn("gateway:create_app()", gateway_options, env))
     return {"gateway": gateway, "documents": documents}
 
 
@@ -241,30 +249,40 @@ def main(argv: list[str]) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--size-mib", type=int, default=1024, help="the file's size (MiB)")
+    parser.add_argument("--rounds", type=int, default=3, help="of the two downloads (median)")
+    parser.add_argument("--gateway-worker", choices=["gevent", "gthread"], default="gevent")
     args = parser.parse_args(argv)
+    gateway_options = GATEWAY_OPTIONS
+    if args.gateway_worker == "gthread":
+        gateway_options = ["-w", "2", "-k", "gthread", "--threads", "8"]
     load_before = os.getloadavg()[0]
     payload = Payload(args.size_mib)
     expected = payload.sha256()
-    results: list[list[object]] = []
+    times: dict[str, list[float]] = {}
+    checks: dict[str, set[str]] = {}
     with ExitStack() as running:
         s3 = running.enter_context(seaweedfs())
         settings = {k: str(v) for k, v in s3.items() if k.startswith("S3_")}  # for an environ
         store = Minio(s3["S3_ENDPOINT"], s3["S3_ACCESS_KEY"], s3["S3_SECRET_KEY"], secure=False)
         transfers = Transfers(store, s3["S3_BUCKET"], payload)
-        servers = _serve(running, payload, transfers, settings)
+        servers = _serve(running, payload, transfers, settings, gateway_options)
         transfers.gateway = servers["gateway"].url
         transfers.allow_downloads()
         roots = {name: server.pid for name, server in servers.items()}
         roots.update({"bench client": os.getpid(), "SeaweedFS (the store)": s3["pid"]})
         with Sampler(roots) as sampler:
-            for name, transfer in transfers.all().items():
+            for name, transfer in transfers.all(args.rounds):
                 with sampler.phase(name):
                     started = time.perf_counter()
                     size, digest = transfer()
-                    seconds = time.perf_counter() - started
+                    times.setdefault(name, []).append(time.perf_counter() - started)
                 checked = "ok" if digest == expected and size == payload.size else "MISMATCH"
-                results.append([name, seconds, checked if digest else "(by the get)"])
+                checks.setdefault(name, set()).add(checked if digest else "(by the get)")
         hwm = {pid: status_kib(pid, "VmHWM") for pid in sampler.names}  # before they stop
+    results = [
+        [name, sorted(seconds)[len(seconds) // 2], "/".join(sorted(checks[name])), len(seconds)]
+        for name, seconds in times.items()
+    ]
     return report(payload, results, sampler, hwm, host_load(load_before))
 
 
@@ -275,13 +293,21 @@ def report(
     print(f"\n{payload.mib} MiB (one random MiB repeated), S3 part size {PART_SIZE // MIB} MiB,")
     print(f"RSS sampled every {sampler.interval * 1000:.0f} ms; {load}\n")
     groups = ["gateway", "documents", "bench client"]
+    cpu_groups = [*groups, "SeaweedFS"]
     rows = [
         [name, f"{seconds:.1f}", f"{payload.mib / seconds:.0f}", checked]
         + [f"{sampler.peak_mib([name], prefix=prefix):.0f}" for prefix in groups]
-        for name, seconds, checked in results
+        for name, seconds, checked, _ in results
     ]
-    columns = ["transfer", "seconds", "MiB/s", "SHA-256"]
+    columns = ["transfer", "seconds (median)", "MiB/s", "SHA-256"]
     print(table(columns + [f"peak RSS MiB: {group}" for group in groups], rows))
+    # Where the time goes on a shared host: every hop copies each byte in and out.
+    rows = [
+        [name] + [f"{sampler.cpu_used(name, group) / runs:.2f}" for group in cpu_groups]
+        for name, _, _, runs in results
+    ]
+    print("\nCPU seconds used during each transfer (mean over its runs):\n")
+    print(table(["transfer", *cpu_groups], rows))
     transfers = [row[0] for row in results]
     rows, judged = [], []
     for pid, name in sorted(sampler.names.items(), key=lambda item: item[1]):
@@ -305,4 +331,4 @@ def report(
         f"{'under' if flat else 'OVER'} {LIMIT_MIB} MiB; most growth {grown[1]:+.0f} MiB "
         f"({grown[2]})"
     )
-    return 0 if flat and all(row[2] != "MISMATCH" for row in results) else 1
+    return 0 if flat and all("MISMATCH" not in row[2] for row in results) else 1

@@ -64,9 +64,30 @@ def gunicorn(
     answers 200."""
     port = port or free_port()
     command = [sys.executable, "-m", "gunicorn", "--no-control-socket", "-b", f"127.0.0.1:{port}"]
+    with served([*command, *options, app], env, probe, port) as server:
+        yield server
+
+
+@contextmanager
+def granian(
+    app: str, options: list[str], env: dict[str, str], probe: str = "/healthz"
+) -> Iterator[Server]:
+    """As gunicorn(), under granian's WSGI server (`pip install granian`; only compared)."""
+    port = free_port()
+    command = [sys.executable, "-m", "granian", "--interface", "wsgi", "--no-ws"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    factory = ["--factory", app.removesuffix("()")] if app.endswith("()") else [app]
+    with served([*command, *options, *factory], env, probe, port) as server:
+        yield server
+
+
+@contextmanager
+def served(command: list[str], env: dict[str, str], probe: str, port: int) -> Iterator[Server]:
+    """Run `command` until the block ends; yield it once `probe` answers 200 on `port`."""
+    app = command[-1]
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen(
-            [*command, *options, app],
+            command,
             cwd=ROOT,
             env={**os.environ, **env},
             stdout=subprocess.DEVNULL,

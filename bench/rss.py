@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 KIB = 1024
+_TICK = os.sysconf("SC_CLK_TCK")
 
 
 def status_kib(pid: int, field: str) -> int:
@@ -20,6 +22,15 @@ def status_kib(pid: int, field: str) -> int:
     except (FileNotFoundError, ProcessLookupError):
         pass
     return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process has used so far; 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK
 
 
 def children(pid: int) -> list[int]:
@@ -40,6 +51,7 @@ class Sampler:
         self.interval = interval
         self.names: dict[int, str] = {}
         self.peaks: dict[tuple[str, int], int] = {}  # (phase, pid) -> KiB
+        self.cpu: dict[tuple[str, int], float] = {}  # (phase, pid) -> CPU seconds used in it
         self._phase = "before"  # until the first phase; "between" after each
         self._lock = threading.Lock()  # the phase changes sample from the main thread too
         self._stop = threading.Event()
@@ -59,10 +71,14 @@ class Sampler:
         """Samples taken in the block count for `name` (one is taken as it starts and ends)."""
         self._phase = name
         self.sample()
+        started = {pid: cpu_seconds(pid) for pid in self.processes()}
         try:
             yield
         finally:
             self.sample()
+            for pid, before in started.items():
+                key = (name, pid)  # a phase run again adds up
+                self.cpu[key] = self.cpu.get(key, 0.0) + cpu_seconds(pid) - before
             self._phase = "between"
 
     def _run(self) -> None:
@@ -88,6 +104,14 @@ class Sampler:
                 self.names[pid] = name
                 key = (self._phase, pid)
                 self.peaks[key] = max(self.peaks.get(key, 0), status_kib(pid, "VmRSS"))
+
+    def cpu_used(self, phase: str, prefix: str) -> float:
+        """CPU seconds the processes named `prefix` used during `phase` (all its runs)."""
+        return sum(
+            seconds
+            for (p, pid), seconds in self.cpu.items()
+            if p == phase and self.names[pid].startswith(prefix)
+        )
 
     def peak_mib(self, phases: Iterable[str], pid: int | None = None, prefix: str = "") -> float:
         """The highest RSS (MiB) during `phases` of `pid`, or of the processes named `prefix`."""

@@ -8,7 +8,7 @@ from functools import partial
 from flask import Flask, Response, abort, request
 from werkzeug.exceptions import HTTPException
 
-from gateway import health
+from gateway import asyncapi, health
 from gateway.client_body import UploadSlots
 from gateway.config import Settings, load_settings
 from gateway.observe import SERVICE_KEY, Observed
@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.add_url_rule("/readyz", "readyz", lambda: health.readyz(settings, on_admin_port()))
     app.add_url_rule("/metrics", "metrics", metrics)
     app.add_url_rule("/openapi.json", "openapi", openapi.response)
+    app.add_url_rule("/asyncapi.json", "asyncapi", asyncapi.response)
 
     @app.errorhandler(404)
     def no_route(_: HTTPException) -> Response:

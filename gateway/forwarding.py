@@ -6,7 +6,14 @@ gateway); anybody else could write any address or scheme there.
 
 from __future__ import annotations
 
-from services.common.network import Network, is_trusted
+from functools import lru_cache
+
+from services.common.network import Network
+from services.common.network import is_trusted as _is_trusted
+
+# Parsing the peer's address costs more than the rest of the headers: remember the answer per
+# peer (a bounded cache; the peers of a gateway are few, its ingress above all).
+is_trusted = lru_cache(maxsize=4096)(_is_trusted)
 
 
 def public_scheme(environ: dict, trusted: tuple[Network, ...]) -> str:

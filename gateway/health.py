@@ -9,10 +9,9 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from flask import Response, jsonify
-from urllib3.exceptions import HTTPError
 
 from gateway.config import Settings
-from gateway.upstream import get_json
+from gateway.upstream import UpstreamError, get_json
 from services.common.problems import problem
 
 
@@ -45,6 +44,6 @@ def _check(name: str, settings: Settings) -> str | None:
         status, _ = get_json(
             settings.upstreams[name], "/healthz", settings, settings.health_timeout
         )
-    except HTTPError as error:
+    except UpstreamError as error:
         return f"unreachable ({error.__class__.__name__})"
     return None if status == 200 else f"answered {status}"

@@ -9,12 +9,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from flask import Response
-from urllib3.exceptions import HTTPError
 
 from gateway.config import Settings
 from gateway.openapi_merge import merge, unrouted
 from gateway.routes import PAGE_SERVICES, RouteTable
-from gateway.upstream import get_json
+from gateway.upstream import UpstreamError, get_json
 
 log = logging.getLogger(__name__)
 # A document missing a service is retried sooner, so a service that just started shows up.
@@ -60,6 +59,6 @@ class MergedOpenAPI:
                 self.settings,
                 self.settings.openapi_timeout,
             )
-        except HTTPError:
+        except UpstreamError:
             return None
         return doc if status == 200 and isinstance(doc, dict) else None

@@ -2,7 +2,8 @@
 
 Order: RabbitMQ and Redis checks, free ports, S3 (SeaweedFS `weed mini`) and the SMTP sink,
 migrations, first admin, every service with its worker, the web portal, the gateway; then wait
-on /healthz and supervise.
+on /healthz and supervise. Every part starts through `portal PART [COMMAND]` (services/cli.py),
+the entry point of the container image too.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import contextlib
 import logging
 import os
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -28,12 +28,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from services.common.config import SERVICE_PORTS, VAR_DIR  # noqa: E402
 
-BIN = Path(sys.executable).parent  # gunicorn, weed and python all come from this venv
+BIN = Path(sys.executable).parent  # portal, weed and python all come from this venv
+PORTAL = BIN / "portal"
 HOST = "127.0.0.1"
 # The services with a database and a worker; the portal (web) has neither, the gateway neither.
 SERVICES = [name for name in SERVICE_PORTS if name not in ("gateway", "web")]
-GATEWAY_ADMIN_PORT = int(os.environ.get("GATEWAY_ADMIN_PORT", "9080"))
-WIDTH = max(len(f"{name}-worker") for name in SERVICES)
+WIDTH = max(len(f"{name}-migrate") for name in SERVICES)
 STOP_GRACE = 15.0  # seconds between SIGTERM and SIGKILL; weed mini alone needs about 4
 DEFAULTS = {
     "PYTHONUNBUFFERED": "1",
@@ -52,6 +52,10 @@ DEFAULTS = {
     # Told of each intervention a customer requests in the portal.
     "MAIL_DISPATCH_ADDRESS": "dispatch@firm.example",
     "WEB_REDIS_URL": "redis://127.0.0.1:6379/0",
+    # Seals e-mailed links for the mailer alone (services/common/sealing.py); a development key.
+    "MAIL_LINK_KEYS": "ZGV2LW9ubHktbWFpbC1saW5rLWtleS0zMi1ieXRlcyE=",
+    # Below STOP_GRACE, so that gunicorn drains its requests before we would kill it.
+    "GRACEFUL_TIMEOUT": "10",
 }
 
 
@@ -109,14 +113,6 @@ def local_ports(env: dict[str, str]) -> tuple[int | None, int | None]:
         int(s3_port) if s3_host in local else None,
         int(env["SMTP_PORT"]) if env["SMTP_HOST"] in local else None,
     )
-
-
-def metrics_env(name: str) -> dict[str, str]:
-    """gunicorn's workers share their Prometheus metrics through a folder, emptied at each start."""
-    folder = VAR_DIR / "prometheus" / name
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    return {"PROMETHEUS_MULTIPROC_DIR": str(folder)}
 
 
 def ended(code: int) -> str:
@@ -180,7 +176,7 @@ class Suite:
                 raise Failure(f"{what} did not come up within {timeout:.0f}s")
             self.stopping.wait(0.2)
 
-    def run_step(self, name: str, command: list[str]) -> None:
+    def run_step(self, name: str, command: list) -> None:
         """A one-shot command (migrations, first admin) that must succeed before going on."""
         process = self.spawn(name, command)
         while process.poll() is None:
@@ -208,33 +204,15 @@ class Suite:
         for what, port in (("S3 (weed mini)", s3_port), ("the SMTP sink", smtp_port)):
             if port:
                 self.wait_for(what, port)
-        self.run_step("migrate", [sys.executable, "-m", "services.common.migrate", *SERVICES])
-        self.run_step("create-admin", [sys.executable, "-m", "services.identity.create_admin"])
-        # gthread: keep-alive with the gateway, and a long upload holds a thread, not a process
-        # that the sync worker's timeout would kill.
-        gunicorn = [
-            BIN / "gunicorn",
-            "--no-control-socket",
-            "--graceful-timeout",
-            "10",
-            "-w",
-            "2",
-            "-k",
-            "gthread",
-        ]
         for name in SERVICES:
-            bind = f"{HOST}:{SERVICE_PORTS[name]}"
-            app = f"services.{name}:create_app()"
-            self.spawn(name, [*gunicorn, "--threads", "4", "-b", bind, app], metrics_env(name))
-            self.spawn(f"{name}-worker", [sys.executable, "-m", f"services.{name}.worker"])
-        bind = f"{HOST}:{SERVICE_PORTS['web']}"
-        self.spawn(
-            "web", [*gunicorn, "--threads", "4", "-b", bind, "web:create_app()"], metrics_env("web")
-        )
-        # gevent workers (gateway/gunicorn_conf.py); /metrics on the admin port only.
-        gateway = [BIN / "gunicorn", "-c", "python:gateway.gunicorn_conf", "gateway:create_app()"]
-        binds = ["-b", f"{HOST}:{SERVICE_PORTS['gateway']}", "-b", f"{HOST}:{GATEWAY_ADMIN_PORT}"]
-        self.spawn("gateway", [*gateway, *binds], metrics_env("gateway"))
+            self.run_step(f"{name}-migrate", [PORTAL, name, "migrate"])
+        self.run_step("create-admin", [PORTAL, "identity", "create-admin"])
+        # Each web process's Prometheus files go to var/prometheus/<part> (emptied by portal).
+        for name in SERVICES:
+            self.spawn(name, [PORTAL, name, "web", "--host", HOST])
+            self.spawn(f"{name}-worker", [PORTAL, name, "worker"])
+        self.spawn("web", [PORTAL, "web", "--host", HOST])
+        self.spawn("gateway", [PORTAL, "gateway", "--host", HOST])
         for name, port in SERVICE_PORTS.items():
             self.wait_for(f"{name} /healthz", port, "/healthz")
 

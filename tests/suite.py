@@ -14,7 +14,7 @@ from pathlib import Path
 import redis
 import requests
 
-from services.common.testing import free_port, wait_until
+from services.common.testing import TEST_LINK_KEY, free_port, wait_until
 from services.topology import SERVICES
 
 BIN = Path(sys.executable).parent
@@ -31,6 +31,7 @@ class Suite:
         self.ports = {name: free_port() for name in (*SERVICES, "web")}
         self.gateway_port = free_port()
         self.admin_port = free_port()  # the gateway's /metrics and readiness detail
+        self.worker_ports = {name: free_port() for name in SERVICES}  # /healthz and /metrics
         self.web_session_prefix = f"test:{secrets.token_hex(6)}:web:session:"
         self.env = {
             **os.environ,
@@ -44,6 +45,7 @@ class Suite:
             "WEB_REDIS_URL": os.environ.get("WEB_REDIS_URL", "redis://127.0.0.1:6379/0"),
             "WEB_SESSION_PREFIX": self.web_session_prefix,
             "WEB_SECRET_KEY": secrets.token_urlsafe(32),
+            "MAIL_LINK_KEYS": TEST_LINK_KEY,
             "PORTAL_ADMIN_EMAIL": ADMIN_EMAIL,
             "PORTAL_ADMIN_PASSWORD": ADMIN_PASSWORD,
             "PORTAL_FIRM_NAME": FIRM_NAME,
@@ -61,12 +63,16 @@ class Suite:
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
 
-    def _spawn(self, name: str, args: list[str]) -> None:
+    def worker_admin(self, service: str) -> str:
+        """Base URL of a worker's /healthz and /metrics."""
+        return f"http://127.0.0.1:{self.worker_ports[service]}"
+
+    def _spawn(self, name: str, args: list[str], env: dict[str, str] | None = None) -> None:
         log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the process
         self.processes[name] = subprocess.Popen(
             args,
             cwd=ROOT,
-            env=self.env,
+            env={**self.env, **(env or {})},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -91,7 +97,11 @@ class Suite:
         )
 
     def start_worker(self, service: str) -> None:
-        self._spawn(f"{service}-worker", [sys.executable, "-m", f"services.{service}.worker"])
+        self._spawn(
+            f"{service}-worker",
+            [sys.executable, "-m", f"services.{service}.worker"],
+            {"WORKER_ADMIN_PORT": str(self.worker_ports[service])},
+        )
 
     def stop_worker(self, service: str, sig: int = signal.SIGTERM) -> None:
         process = self.processes.pop(f"{service}-worker")
@@ -120,7 +130,8 @@ class Suite:
                 "gateway:create_app()",
             ],
         )
-        for base in [self.gateway, *(self.url(s) for s in (*SERVICES, "web"))]:
+        workers = [self.worker_admin(s) for s in SERVICES]
+        for base in [self.gateway, *(self.url(s) for s in (*SERVICES, "web")), *workers]:
             wait_until(
                 lambda base=base: self._healthy(base),
                 timeout=60,

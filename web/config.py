@@ -4,6 +4,7 @@
 |---|---|---|
 | WEB_URL | http://127.0.0.1:8087 | where the gateway reaches the portal (read by the gateway) |
 | GATEWAY_URL | http://127.0.0.1:8080 | where the portal calls the public API (`/api/v1`) |
+| WEB_API_DIRECT | false | call each service at its `<SERVICE>_URL`, not back through the gateway |
 | WEB_REDIS_URL | redis://127.0.0.1:6379/0 | the server-side session store |
 | WEB_SESSION_PREFIX | portal:web:session: | prefix of the session keys in Redis |
 | WEB_SESSION_IDLE_SECONDS | 7200 | a session unused this long is forgotten (sign in again) |
@@ -12,6 +13,9 @@
 | WEB_API_CONNECT_TIMEOUT | 2 | seconds to connect to the gateway |
 | WEB_API_READ_TIMEOUT | 30 | seconds to wait for an answer from the gateway |
 | PORTAL_FIRM_NAME | Your firm | the firm's name in the header of every page |
+
+WEB_API_DIRECT: the gateway's own route table says which service owns a path; one proxy hop
+less per call, and the services check the person's token as ever (web/api.py).
 """
 
 from __future__ import annotations
@@ -19,7 +23,16 @@ from __future__ import annotations
 import os
 import secrets
 
-from services.common.config import VAR_DIR, BaseConfig, env_bool, env_float, env_int, env_str
+from gateway.routes import PAGE_SERVICES, SERVICES
+from services.common.config import (
+    VAR_DIR,
+    BaseConfig,
+    env_bool,
+    env_float,
+    env_int,
+    env_str,
+    service_url,
+)
 
 # Each language's name in itself, as the switcher shows it.
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español"}
@@ -50,6 +63,13 @@ class WebConfig(BaseConfig):
         super().__init__("web", **overrides)
         settings = {
             "GATEWAY_URL": env_str("GATEWAY_URL", "http://127.0.0.1:8080").rstrip("/"),
+            "API_DIRECT": env_bool("WEB_API_DIRECT", False),
+            # Read as the gateway reads them (gateway/config.py): the same `<SERVICE>_URL`.
+            "API_UPSTREAMS": {
+                name: service_url(name).rstrip("/")
+                for name in SERVICES
+                if name not in PAGE_SERVICES
+            },
             "REDIS_URL": env_str("WEB_REDIS_URL", "redis://127.0.0.1:6379/0"),
             "SESSION_PREFIX": env_str("WEB_SESSION_PREFIX", "portal:web:session:"),
             "SESSION_IDLE_SECONDS": env_int("WEB_SESSION_IDLE_SECONDS", 2 * 3600),

@@ -10,12 +10,24 @@ Each consuming service owns three kinds of durable quorum queues:
 - `<svc>.parked`: what failed every attempt or could not be read; the admin API lists and replays.
 Events nobody subscribes to go to `portal.unrouted` through the exchange's alternate exchange, so
 `mandatory=True` only ever fails when the topology itself is broken.
+
+Queue arguments are fixed when a queue is created: declaring it again with others is refused
+(406 PRECONDITION_FAILED, the channel closes), so a relay or consumer started with another
+DELIVERY_LIMIT would loop on that error and publish nothing. Hence a queue is declared with its
+arguments only when it does not exist yet; an existing queue keeps those it was created with,
+whatever this process's settings say. Changing them on a running system is an operator's
+migration (README: "Changing queue arguments"), never a side effect of a restart.
 """
 
 from __future__ import annotations
 
+import logging
+
 import pika
 from pika.adapters.blocking_connection import BlockingChannel
+from pika.exceptions import ChannelClosedByBroker
+
+log = logging.getLogger(__name__)
 
 UNROUTED = "portal.unrouted"
 
@@ -63,11 +75,23 @@ def _dead_letter_to(queue: str) -> dict:
     }
 
 
+def declare_queue(channel: BlockingChannel, queue: str, arguments: dict) -> None:
+    """Declare `queue` with `arguments` unless it exists (then it keeps its own: see above)."""
+    probe = channel.connection.channel()  # a failed passive declare closes its channel
+    try:
+        probe.queue_declare(queue, passive=True)
+    except ChannelClosedByBroker as exc:
+        if exc.reply_code != 404:
+            raise
+        channel.queue_declare(queue, durable=True, arguments=arguments)
+        log.info("declared queue %s with %s", queue, arguments)
+    else:
+        probe.close()
+
+
 def declare_exchange(channel: BlockingChannel, exchange: str) -> None:
     channel.exchange_declare(UNROUTED, "fanout", durable=True)
-    channel.queue_declare(
-        UNROUTED, durable=True, arguments={"x-max-length": 100_000, "x-overflow": "drop-head"}
-    )
+    declare_queue(channel, UNROUTED, {"x-max-length": 100_000, "x-overflow": "drop-head"})
     channel.queue_bind(UNROUTED, UNROUTED)
     channel.exchange_declare(
         exchange, "topic", durable=True, arguments={"alternate-exchange": UNROUTED}
@@ -83,19 +107,17 @@ def declare_service_queues(
     delivery_limit: int,
 ) -> None:
     main = queue_name(service)
-    channel.queue_declare(parked_queue(service), durable=True, arguments=_quorum())
-    channel.queue_declare(
+    declare_queue(channel, parked_queue(service), _quorum())
+    declare_queue(
+        channel,
         main,
-        durable=True,
-        arguments=_quorum(
-            **{"x-delivery-limit": delivery_limit}, **_dead_letter_to(parked_queue(service))
-        ),
+        _quorum(**{"x-delivery-limit": delivery_limit}, **_dead_letter_to(parked_queue(service))),
     )
     for delay in sorted(set(retry_delays)):
-        channel.queue_declare(
+        declare_queue(
+            channel,
             retry_queue(service, delay),
-            durable=True,
-            arguments=_quorum(**{"x-message-ttl": int(delay * 1000)}, **_dead_letter_to(main)),
+            _quorum(**{"x-message-ttl": int(delay * 1000)}, **_dead_letter_to(main)),
         )
     for key in routing_keys:
         channel.queue_bind(main, exchange, routing_key=key)

@@ -72,10 +72,28 @@ class BaseConfig:
         self.DELIVERY_LIMIT = env_int("DELIVERY_LIMIT", 10)
         # Reconnection back-off to the broker doubles from 0.5 s up to this ceiling.
         self.RECONNECT_MAX_SECONDS = env_float("RECONNECT_MAX_SECONDS", 10)
-        self.RELAY_BATCH = env_int("OUTBOX_RELAY_BATCH", 200)
+        # Unconfirmed messages the relay keeps in flight (publisher confirms come back async).
+        self.RELAY_WINDOW = env_int("OUTBOX_RELAY_WINDOW", 1000)
+        # The relay's poll on SQLite; on PostgreSQL it wakes on NOTIFY and polls every
+        # RELAY_POLL_SECONDS as a safety net. A standby relay retries the lock this often.
+        self.RELAY_IDLE_SECONDS = env_float("OUTBOX_RELAY_IDLE_SECONDS", 0.2)
+        self.RELAY_POLL_SECONDS = env_float("OUTBOX_RELAY_POLL_SECONDS", 1.0)
+        self.RELAY_STANDBY_SECONDS = env_float("OUTBOX_RELAY_STANDBY_SECONDS", 1.0)
         # Published rows are deleted after this; their payloads can carry one-time links.
         self.OUTBOX_RETENTION_HOURS = env_float("OUTBOX_RETENTION_HOURS", 24)
-        self.RELAY_IDLE_SECONDS = env_float("OUTBOX_RELAY_IDLE_SECONDS", 0.2)
+        # processed_events rows (the consumer's dedupe record) are deleted after this: keep it
+        # longer than any redelivery can come, including an operator replaying a parked event.
+        self.PROCESSED_RETENTION_DAYS = env_float("PROCESSED_RETENTION_DAYS", 30)
+        self.PURGE_INTERVAL_SECONDS = env_float("PURGE_INTERVAL_SECONDS", 3600)
+        # The worker's /healthz and /metrics (worker.py); 0: none. Default: the service's port
+        # + 1000 (identity 9081 ... mailer 9086).
+        self.WORKER_ADMIN_PORT = env_int(
+            "WORKER_ADMIN_PORT", SERVICE_PORTS[service] + 1000 if service in SERVICE_PORTS else 0
+        )
+        self.WORKER_ADMIN_HOST = env_str("WORKER_ADMIN_HOST", "0.0.0.0")  # noqa: S104 - probes
+        # On SIGTERM a worker waits this long for the message in hand and the relay's confirms
+        # (keep it under the orchestrator's grace period, 30 s by default).
+        self.WORKER_STOP_SECONDS = env_float("WORKER_STOP_SECONDS", 25)
         self.JWKS_URL = env_str("JWKS_URL", service_url("identity") + "/.well-known/jwks.json")
         self.JWT_ISSUER = env_str("JWT_ISSUER", "portal-identity")
         self.JWT_AUDIENCE = env_str("JWT_AUDIENCE", "portal")

@@ -1,8 +1,16 @@
-"""The consume loop: one session per message, dedupe by event id, ack after commit, retry, park.
+"""The consume loop: dedupe by event id, ack after commit, batches, retry and park, outages.
 
 The pika connection lives in one thread; handlers run in another so that a long handler never
-starves heartbeats. The handler thread hands the outcome back with `add_callback_threadsafe`,
+starves heartbeats. Deliveries collect while the handler thread works and it takes them all
+(up to the prefetch) as its next batch; the outcomes come back with `add_callback_threadsafe`,
 and only the connection thread touches the channel.
+
+A handler failure is one of two things:
+- an outage (the database or the SMTP server cannot be reached): not the message's fault. The
+  handler thread keeps the batch unacknowledged (so the broker sends nothing more), waits with
+  capped back-off and tries again for as long as it takes, without spending an attempt;
+- anything else, on a healthy system (a bug, a poison message): retried after RETRY_DELAYS,
+  then parked.
 """
 
 from __future__ import annotations
@@ -10,25 +18,99 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-from concurrent.futures import ThreadPoolExecutor
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pika
+import sqlalchemy as sa
 from flask import Flask
 from pika.exceptions import AMQPError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from . import broker
 from .events import Event
+from .observability import (
+    BROKER_CONNECTED,
+    DEPENDENCY_WAITING,
+    EVENTS_FAILED,
+    EVENTS_HANDLED,
+    EVENTS_PARKED,
+    EVENTS_RETRIED,
+    HANDLER_DURATION,
+    QUEUE_UNACKED,
+    event_fields,
+)
 
 log = logging.getLogger(__name__)
 
 
+class DependencyUnavailable(Exception):
+    """Raised by a handler when something it needs is down: the message waits, unspent."""
+
+    def __init__(self, dependency: str, detail: str) -> None:
+        super().__init__(f"{dependency} unavailable: {detail}")
+        self.dependency = dependency
+
+
+def batched(handler):
+    """Mark a handler that only changes this service's database: events whose handlers are all
+    marked are applied many in one transaction (a handler with effects outside the database, an
+    e-mail, must see its own transaction commit or roll back alone)."""
+    handler.batched = True
+    return handler
+
+
 @dataclass(frozen=True)
 class Outcome:
-    action: str  # "ack", "retry" or "park"
+    action: str  # "ack", "retry", "park", or "wait" (an outage: try again, same attempt)
     attempt: int = 0
     error: str = ""
+    dependency: str = ""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    tag: int
+    routing_key: str
+    properties: pika.BasicProperties
+    body: bytes
+
+    @property
+    def attempt(self) -> int:
+        return int((self.properties.headers or {}).get("x-attempt", 0))
+
+
+def _outage(app: Flask, exc: Exception) -> str | None:
+    """The dependency whose outage `exc` shows, or None when the system is healthy. A database
+    error is an outage only if the database cannot be reached right now (a deadlock or a
+    constraint is this message's business)."""
+    if isinstance(exc, DependencyUnavailable):
+        return exc.dependency
+    if isinstance(exc, DBAPIError) and not isinstance(exc, IntegrityError):
+        try:
+            with app.extensions["portal"].db.engine.connect() as connection:
+                connection.execute(sa.text("SELECT 1"))
+        except Exception:  # noqa: BLE001 - any failure to reach it is the outage
+            return "database"
+    return None
+
+
+def _handle(app: Flask, events: list[Event]) -> None:
+    """Run the handlers of `events` in the current transaction; skip ids already processed."""
+    parts = app.extensions["portal"]
+    session = parts.db.session
+    seen: set[str] = set()
+    for event in events:
+        if event.id in seen or session.get(parts.processed_model, event.id) is not None:
+            log.info("duplicate event %s (%s) ignored", event.id, event.type)
+            continue
+        seen.add(event.id)
+        session.add(parts.processed_model(event_id=event.id, event_type=event.type))
+        with event_fields(event.id, event.type, event.correlationid):
+            for handler in parts.handlers.get(event.type, ()):
+                handler(event)
+    session.commit()
 
 
 def handle_message(app: Flask, body: bytes, attempt: int) -> Outcome:
@@ -38,30 +120,43 @@ def handle_message(app: Flask, body: bytes, attempt: int) -> Outcome:
     except ValueError as exc:
         log.error("unreadable message parked: %s", exc)
         return Outcome("park", attempt, f"unreadable: {exc}")
+    return _handle_events(app, [event], attempt)[0]
+
+
+def _handle_events(app: Flask, events: list[Event], attempt: int = 0) -> list[Outcome]:
+    """One transaction for `events`; one outcome each (a failure is one message's: callers pass
+    several events only when a failure makes them try each alone)."""
     parts = app.extensions["portal"]
-    session = parts.db.session
+    service = app.config["SERVICE_NAME"]
+    started = time.perf_counter()
     with app.app_context():
         try:
-            if session.get(parts.processed_model, event.id) is not None:
-                log.info("duplicate event %s (%s) ignored", event.id, event.type)
-                return Outcome("ack")
-            session.add(parts.processed_model(event_id=event.id, event_type=event.type))
-            for handler in parts.handlers.get(event.type, ()):
-                handler(event)
-            session.commit()
-            log.info("handled event %s (%s)", event.id, event.type)
-            return Outcome("ack")
-        except IntegrityError:
-            session.rollback()
-            if session.get(parts.processed_model, event.id) is not None:
-                return Outcome("ack")  # a concurrent delivery of the same event won
-            return _failed(app, event, attempt, "integrity error")
-        except Exception as exc:  # noqa: BLE001 - any handler failure is retried, then parked
-            session.rollback()
-            log.exception("handler failed for event %s (%s)", event.id, event.type)
-            return _failed(app, event, attempt, f"{type(exc).__name__}: {exc}")
+            _handle(app, events)
+        except Exception as exc:  # noqa: BLE001 - an outage waits; anything else is retried
+            parts.db.session.rollback()
+            dependency = _outage(app, exc)
+            if dependency is not None:
+                log.warning("%s unavailable (%s): waiting", dependency, exc)
+                return [Outcome("wait", attempt, str(exc), dependency)] * len(events)
+            if len(events) > 1:
+                return []  # the caller tries them one by one
+            event = events[0]
+            processed = parts.processed_model
+            if isinstance(exc, IntegrityError) and parts.db.session.get(processed, event.id):
+                return [Outcome("ack")]  # a concurrent delivery of the same event won
+            with event_fields(event.id, event.type, event.correlationid):
+                log.exception("handler failed for event %s (%s)", event.id, event.type)
+            EVENTS_FAILED.labels(service, event.type).inc()
+            return [_failed(app, event, attempt, f"{type(exc).__name__}: {exc}")]
         finally:
-            session.remove()
+            parts.db.session.remove()
+    share = (time.perf_counter() - started) / len(events)
+    for event in events:
+        EVENTS_HANDLED.labels(service, event.type).inc()
+        HANDLER_DURATION.labels(service, event.type).observe(share)
+        with event_fields(event.id, event.type, event.correlationid):
+            log.info("handled event %s (%s)", event.id, event.type)
+    return [Outcome("ack")] * len(events)
 
 
 def _failed(app: Flask, event: Event, attempt: int, error: str) -> Outcome:
@@ -78,6 +173,47 @@ def _failed(app: Flask, event: Event, attempt: int, error: str) -> Outcome:
     return Outcome("park", attempt, error)
 
 
+def handle_batch(app: Flask, deliveries: list[Delivery]) -> list[Outcome]:
+    """Outcomes of `deliveries`, in order. Consecutive events whose handlers are all `batched`
+    share one transaction (if it fails, each is tried alone); the others go one by one. Once a
+    dependency is found down, the rest wait too, unhandled."""
+    handlers = app.extensions["portal"].handlers
+    outcomes: list[Outcome] = []
+    run: list[tuple[Event, int]] = []
+
+    def waiting() -> bool:
+        return bool(outcomes) and outcomes[-1].action == "wait"
+
+    def flush() -> None:
+        together = _handle_events(app, [event for event, _ in run]) if run else []
+        if together or not run:
+            outcomes.extend(together)
+        else:
+            for event, attempt in run:
+                outcomes.append(
+                    outcomes[-1] if waiting() else _handle_events(app, [event], attempt)[0]
+                )
+        run.clear()
+
+    for delivery in deliveries:
+        if waiting():
+            break
+        try:
+            event = Event.from_json(delivery.body)
+        except ValueError:
+            event = None
+        if event is not None and all(
+            getattr(handler, "batched", False) for handler in handlers.get(event.type, ())
+        ):
+            run.append((event, delivery.attempt))
+            continue
+        flush()
+        if not waiting():
+            outcomes.append(handle_message(app, delivery.body, delivery.attempt))
+    flush()
+    return outcomes + outcomes[-1:] * (len(deliveries) - len(outcomes))  # the rest wait
+
+
 def _headers(properties: pika.BasicProperties, outcome: Outcome, routing_key: str) -> dict:
     headers = {k: v for k, v in (properties.headers or {}).items() if not k.startswith("x-death")}
     headers.update({"x-attempt": outcome.attempt, "x-last-error": outcome.error[:500]})
@@ -86,13 +222,20 @@ def _headers(properties: pika.BasicProperties, outcome: Outcome, routing_key: st
 
 
 class Consumer:
-    """Consumes `<service>.events` until `stop` is set, reconnecting with back-off."""
+    """Consumes `<service>.events` until `stop` is set, reconnecting with back-off.
+
+    On `stop` it takes no new delivery, lets the batch in hand finish (or gives it back when it
+    is waiting out an outage), acks what was handled and closes: the broker redelivers the rest.
+    """
 
     def __init__(self, app: Flask, stop: threading.Event) -> None:
         self.app = app
         self.stop = stop
         self.service = app.config["SERVICE_NAME"]
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{self.service}-h")
+        self.pending: list[Delivery] = []
+        # Delivered to this consumer and not settled yet (passive declares do not count them).
+        self.unacked = QUEUE_UNACKED.labels(broker.queue_name(self.service))
 
     def run_forever(self) -> None:
         backoff = 0.5
@@ -104,6 +247,10 @@ class Consumer:
                 log.warning("consumer lost the broker (%s); retrying in %.1fs", exc, backoff)
             except Exception:
                 log.exception("consumer failed; retrying in %.1fs", backoff)
+            finally:
+                BROKER_CONNECTED.labels(self.service, "consumer").set(0)
+                self.pending = []  # they come back from the broker, with the unacked ones
+                self.unacked.set(0)
             self.stop.wait(backoff)
             backoff = min(backoff * 2, self.app.config["RECONNECT_MAX_SECONDS"])
         self.executor.shutdown(wait=True)
@@ -111,6 +258,7 @@ class Consumer:
     def _consume(self) -> None:
         config = self.app.config
         connection = broker.connect(config["AMQP_URL"])
+        busy: Future | None = None
         try:
             channel = connection.channel()
             channel.confirm_delivery()
@@ -125,40 +273,75 @@ class Consumer:
                 config["DELIVERY_LIMIT"],
             )
             channel.basic_qos(prefetch_count=config["PREFETCH"])
-            on_message = functools.partial(self._on_message, connection)
-            tag = channel.basic_consume(broker.queue_name(self.service), on_message)
+            tag = channel.basic_consume(broker.queue_name(self.service), self._on_message)
+            BROKER_CONNECTED.labels(self.service, "consumer").set(1)
             log.info("consuming %s (%s)", broker.queue_name(self.service), ", ".join(keys))
             while not self.stop.is_set():
+                if self.pending and (busy is None or busy.done()):
+                    batch, self.pending = self.pending, []
+                    busy = self.executor.submit(self._work, connection, channel, batch)
                 connection.process_data_events(time_limit=1)
             channel.basic_cancel(tag)
-            # Let the handler in flight finish and its ack go out before closing.
-            self.executor.submit(lambda: None).result()
+            if busy is not None:  # the batch in hand finishes (or is given back), then its acks
+                busy.result()
             connection.process_data_events(time_limit=0)
         finally:
+            if busy is not None:
+                busy.result()  # never two batches at once, even across a reconnection
             if connection.is_open:
                 connection.close()
 
-    def _on_message(self, connection, channel, method, properties, body) -> None:
-        attempt = int((properties.headers or {}).get("x-attempt", 0))
-        self.executor.submit(self._work, connection, channel, method, properties, body, attempt)
+    def _on_message(self, channel, method, properties, body) -> None:
+        self.unacked.inc()
+        self.pending.append(Delivery(method.delivery_tag, method.routing_key, properties, body))
 
-    def _work(self, connection, channel, method, properties, body, attempt) -> None:
-        outcome = handle_message(self.app, body, attempt)
-        finish = functools.partial(self._finish, channel, method, properties, body, outcome)
+    def _work(self, connection, channel, batch: list[Delivery]) -> None:
+        """Handle `batch` (handler thread); settle what is done, wait out an outage for the rest."""
         try:
-            connection.add_callback_threadsafe(finish)
-        except Exception:  # noqa: BLE001 - connection gone: the broker redelivers, dedupe holds
-            log.warning("connection closed before ack of %s", properties.message_id)
+            self._work_out(connection, channel, batch)
+        except Exception:  # the connection's next loss (or a restart) redelivers the batch
+            log.exception("the handler thread failed on a batch of %d message(s)", len(batch))
+        finally:
+            for dependency in ("database", "smtp"):
+                DEPENDENCY_WAITING.labels(self.service, dependency).set(0)
 
-    def _finish(self, channel, method, properties, body, outcome: Outcome) -> None:
-        if outcome.action != "ack":
-            target = (
-                broker.retry_queue(
-                    self.service, self.app.config["RETRY_DELAYS"][outcome.attempt - 1]
-                )
-                if outcome.action == "retry"
-                else broker.parked_queue(self.service)
-            )
-            headers = _headers(properties, outcome, method.routing_key)
-            broker.republish(channel, target, body, properties, headers)
-        channel.basic_ack(method.delivery_tag)
+    def _work_out(self, connection, channel, batch: list[Delivery]) -> None:
+        pause = 0.5
+        while batch:
+            outcomes = handle_batch(self.app, batch)
+            done = [(d, o) for d, o in zip(batch, outcomes, strict=True) if o.action != "wait"]
+            self._settle(connection, channel, done)
+            batch = [d for d, o in zip(batch, outcomes, strict=True) if o.action == "wait"]
+            if not batch:
+                break
+            dependency = next(o.dependency for o in outcomes if o.action == "wait")
+            DEPENDENCY_WAITING.labels(self.service, dependency).set(1)
+            if self.stop.wait(pause) or not connection.is_open:
+                # Never acked: the broker gives them to the next consumer (or this one again).
+                log.info("%d message(s) given back unhandled", len(batch))
+                return
+            pause = min(pause * 2, self.app.config["RECONNECT_MAX_SECONDS"])
+
+    def _settle(self, connection, channel, done: list[tuple[Delivery, Outcome]]) -> None:
+        if not done:
+            return
+        try:
+            connection.add_callback_threadsafe(functools.partial(self._finish, channel, done))
+        except Exception:  # noqa: BLE001 - connection gone: the broker redelivers, dedupe holds
+            log.warning("connection closed before the ack of %d message(s)", len(done))
+
+    def _finish(self, channel, done: list[tuple[Delivery, Outcome]]) -> None:
+        for delivery, outcome in done:
+            if outcome.action in ("retry", "park"):
+                event_type = delivery.properties.type or delivery.routing_key
+                if outcome.action == "retry":
+                    delay = self.app.config["RETRY_DELAYS"][outcome.attempt - 1]
+                    target = broker.retry_queue(self.service, delay)
+                    EVENTS_RETRIED.labels(self.service, event_type).inc()
+                else:
+                    target = broker.parked_queue(self.service)
+                    EVENTS_PARKED.labels(self.service, event_type).inc()
+                headers = _headers(delivery.properties, outcome, delivery.routing_key)
+                broker.republish(channel, target, delivery.body, delivery.properties, headers)
+            channel.basic_ack(delivery.tag)
+            self.unacked.dec()

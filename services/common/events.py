@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import marshmallow as ma
 from flask import g, has_request_context
 
 
@@ -17,6 +18,11 @@ def _now() -> str:
 def iso(moment: datetime) -> str:
     """A timestamp as event data carries it: ISO 8601 UTC to the second, "2026-05-01T09:30:00Z"."""
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def timestamp(description: str, **kwargs: object) -> ma.fields.String:
+    """A field holding an `iso()` timestamp (built as a string, described as a date-time)."""
+    return ma.fields.String(metadata={"format": "date-time", "description": description}, **kwargs)
 
 
 def current_request_id() -> str | None:
@@ -87,3 +93,40 @@ class Event:
         if not isinstance(envelope, dict):
             raise ValueError("event body must be a JSON object")
         return cls.from_envelope(envelope)
+
+
+class EventSchema(ma.Schema):
+    """Base of the schemas of published event data: they describe what is sent, and building
+    `data` goes through them, so a key the schema does not know is never sent."""
+
+    class Meta:
+        ordered = True
+
+
+@dataclass(frozen=True)
+class EventType:
+    """One event type a service publishes: its name (also the routing key), the schema of its
+    `data`, when it is published and what its `subject` is. Each service lists its own in
+    `PUBLISHED` (its events.py); services/contract.py describes them (AsyncAPI, released schemas).
+
+    Versioning: adding an optional field keeps the type; removing or retyping a field, or making
+    one required, is a new type `<name>.v2` published beside this one (then `deprecated`)."""
+
+    name: str
+    schema: type[ma.Schema]
+    description: str
+    subject: str
+    deprecated: bool = False
+    _dumper: ma.Schema = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_dumper", self.schema())
+
+    def event(self, data: object, subject: str, **kwargs: object) -> Event:
+        """The event, its `data` dumped through the schema and checked against it (an error is
+        a bug of the builder: what is sent must be what the contract says)."""
+        dumped = self._dumper.dump(data)
+        errors = self._dumper.validate(dumped)
+        if errors:
+            raise ValueError(f"{self.name}: data does not match its schema: {errors}")
+        return Event(self.name, dumped, subject=subject, **kwargs)

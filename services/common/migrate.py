@@ -1,6 +1,7 @@
 """Alembic migrations, one history per service under services/<name>/migrations.
 
 Apply: `python -m services.common.migrate identity mailer ...` (all services when none named).
+Wait until another process has applied them: `portal identity wait-migrated` (services/cli.py).
 New revision after a model change:
 `python -m services.common.migrate --revision "message" identity`.
 """
@@ -9,11 +10,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import time
 from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import command, context
 from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.pool import NullPool
 
 from .config import BaseConfig
@@ -34,6 +38,37 @@ def alembic_config(service: str, url: str | None = None) -> AlembicConfig:
 
 def upgrade(service: str, url: str | None = None) -> None:
     command.upgrade(alembic_config(service, url), "head")
+
+
+def pending(service: str, url: str | None = None) -> bool:
+    """Whether the database still lacks this code's migrations. An unreachable database counts as
+    pending; one migrated further by a newer release does not (migrations only add, so this code
+    runs on it: a rollback must not wait forever)."""
+    cfg = alembic_config(service, url)
+    script = ScriptDirectory.from_config(cfg)
+    engine = sa.create_engine(cfg.get_main_option("sqlalchemy.url"), poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+    except sa.exc.OperationalError:
+        return True
+    finally:
+        engine.dispose()
+    if current - {revision.revision for revision in script.walk_revisions()}:
+        return False
+    return current != set(script.get_heads())
+
+
+def wait_for_head(
+    service: str, timeout: float, url: str | None = None, interval: float = 2.0
+) -> bool:
+    """Poll until the service's database is at this code's head; False after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while pending(service, url):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(interval)
+    return True
 
 
 def run_env() -> None:

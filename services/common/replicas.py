@@ -3,6 +3,8 @@
 An owner bumps a record's version under the row's lock with every change and carries it in the
 event data; a replica applies a change only if its version is greater than the one it holds
 (never by the wall clock: two transactions can commit in the other order of their times).
+Replica handlers only write their service's database: they are marked `consumer.batched`, so
+the consumer applies many such events in one transaction.
 """
 
 from __future__ import annotations

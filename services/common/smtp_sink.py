@@ -45,6 +45,8 @@ class MailSink:
         # away while held never gets its "250", and the message is not kept (as on a real MTA).
         self._held = threading.Event()
         self.in_flight = 0
+        # Address -> the reply its RCPT gets instead of 250 ("450 ..." to refuse it for now).
+        self.refused: dict[str, str] = {}
 
     # -- server lifecycle ------------------------------------------------------------------------
     def start(self, host: str = "127.0.0.1", port: int = 8025) -> MailSink:
@@ -115,7 +117,16 @@ class MailSink:
     def release(self) -> None:
         self._held.clear()
 
-    # -- aiosmtpd handler hook -------------------------------------------------------------------
+    # -- aiosmtpd handler hooks ------------------------------------------------------------------
+    async def handle_RCPT(  # noqa: N802 - aiosmtpd's name
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list
+    ) -> str:
+        refusal = self.refused.get(address.lower())
+        if refusal:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         self.in_flight += 1
         try:

@@ -27,6 +27,10 @@ PG_ADMIN_DSN = os.environ.get(
 )
 PG_URL = os.environ.get("TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432")
 RUN_ID = uuid.uuid4().hex[:8]
+# The key sealing e-mailed links (services/common/sealing.py) in every test: the in-process apps
+# read it from the environment as deployed services do.
+TEST_LINK_KEY = "dGVzdC1vbmx5LW1haWwtbGluay1rZXktMzItYnl0ZXM="
+os.environ.setdefault("MAIL_LINK_KEYS", TEST_LINK_KEY)
 
 
 def free_port() -> int:
@@ -170,6 +174,85 @@ def smtp_server() -> Iterator[Any]:
     sink.start("127.0.0.1", free_port())
     yield sink
     sink.stop()
+
+
+class TcpProxy:
+    """A TCP forwarder to `target` on a port of its own: `cut()` drops every connection and
+    refuses new ones (an outage of what is behind it, without stopping a server that others
+    share); `restore()` listens again on the same port."""
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.target = (target_host, target_port)
+        self.port = free_port()
+        self._listener: socket.socket | None = None
+        self._open: set[socket.socket] = set()
+        self._lock = threading.Lock()
+
+    def url(self, database_url: str) -> str:
+        """`database_url` (to the target) rewritten to go through this proxy."""
+        host, port = self.target
+        return database_url.replace(f"@{host}:{port}/", f"@127.0.0.1:{self.port}/")
+
+    def restore(self) -> None:
+        listener = socket.create_server(("127.0.0.1", self.port))
+        listener.settimeout(0.1)  # so that the accept loop sees a cut
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def cut(self) -> None:
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.close()
+        with self._lock:
+            for sock in self._open:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
+            self._open.clear()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while self._listener is listener:
+            try:
+                client, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            client.settimeout(None)
+            upstream.settimeout(None)
+            with self._lock:
+                self._open.update((client, upstream))
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+
+@pytest.fixture
+def pg_proxy() -> Iterator[TcpProxy]:
+    """A cuttable proxy in front of the shared PostgreSQL server: `pg_proxy.url(new_database(...))`
+    gives a URL through it, `cut()` / `restore()` make and end a database outage."""
+    host_port = PG_URL.rpartition("@")[2]
+    host, _, port = host_port.partition(":")
+    proxy = TcpProxy(host, int(port or 5432))
+    proxy.restore()
+    yield proxy
+    proxy.cut()
 
 
 class ServedApp:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields
 
+from services.common.consumer import batched
 from services.common.events import Event
 
 from .models import FieldIntervention, FieldOptions, RevokedLink, db
@@ -53,6 +54,7 @@ class OptionsChangedData(_Loose):
     options = fields.Nested(_Options, required=True)
 
 
+@batched
 def on_intervention(event: Event) -> None:
     data = InterventionEventData().load(event.data)["intervention"]
     row = db.session.get(FieldIntervention, data["id"], with_for_update=True)
@@ -64,6 +66,7 @@ def on_intervention(event: Event) -> None:
     row.number = data["number"]
 
 
+@batched
 def on_options_changed(event: Event) -> None:
     data = OptionsChangedData().load(event.data)
     row = db.session.get(FieldOptions, data["company_id"], with_for_update=True)
@@ -77,6 +80,7 @@ def on_options_changed(event: Event) -> None:
     row.changed_at = event.occurred_at
 
 
+@batched
 def on_link_revoked(event: Event) -> None:
     link_id = _Ref().load(event.data)["id"]
     if db.session.get(RevokedLink, link_id) is None:

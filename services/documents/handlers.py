@@ -11,6 +11,7 @@ import marshmallow as ma
 import sqlalchemy as sa
 from marshmallow import fields
 
+from services.common.consumer import batched
 from services.common.events import Event
 from services.common.replicas import is_newer
 
@@ -45,6 +46,7 @@ class AudienceChangedData(ma.Schema):
 AUDIENCE_CHANGED = AudienceChangedData()
 
 
+@batched
 def replace_audience(event: Event) -> None:
     """The event carries the whole audience: it replaces the replica, unless it is older."""
     apply_audience(AUDIENCE_CHANGED.load(event.data))
@@ -99,6 +101,7 @@ class UserChangedData(ma.Schema):
 USER_CHANGED = UserChangedData()
 
 
+@batched
 def replicate_user(event: Event) -> None:
     """Keep the user's status (a disabled account's tokens are refused), unless older."""
     data = USER_CHANGED.load(event.data)

@@ -5,19 +5,28 @@ more for the count."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import sqlalchemy as sa
 
 from .models import db
 
 
-def page_and_total(query: sa.Select, page: int, page_size: int) -> tuple[Sequence[sa.Row], int]:
-    """The rows of page `page` (without the total column) and the total."""
+def page_and_total(
+    query: sa.Select,
+    page: int,
+    page_size: int,
+    then: Callable[[sa.Select], sa.Select] | None = None,
+) -> tuple[Sequence[sa.Row], int]:
+    """The rows of page `page` and the total (each row ends with a `listing_total` column).
+
+    `then` turns the page's query into the one run (to join what only the page's rows need,
+    after the limit), keeping `listing_total` as its last column."""
     counted = query.add_columns(sa.func.count().over().label("listing_total"))
-    rows = db.session.execute(counted.limit(page_size).offset((page - 1) * page_size)).all()
+    limited = counted.limit(page_size).offset((page - 1) * page_size)
+    rows = db.session.execute(then(limited) if then else limited).all()
     if rows:
-        return [row[:-1] for row in rows], rows[0][-1]
+        return rows, rows[0][-1]
     if page == 1:
         return [], 0
     # Past the last page: no row carries the total, count it apart.

@@ -2,13 +2,22 @@
 (for search, extracted once when the version is added) and preview pages (PDF pages drawn as
 PNG images, images re-encoded as PNG, plain text as text), cached per version on the store
 under `renditions/<version id>/`, and stamped with the viewer and the time on every request.
+
+The original is copied chunk by chunk to a temporary file that PDFium and Pillow read from, so
+a large file is never held whole in memory. Pages are PNG at zlib level 1: on a page of text
+it is as small as the default level and takes half the time, and a cached page is decoded,
+stamped and encoded again on every view.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import logging
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -42,20 +51,35 @@ def previewable(content_type: str, size: int = 0) -> bool:
     return (content_type in IMAGES or content_type in (PDF, TEXT)) and size <= RENDER_MAX_BYTES
 
 
-def _fetch(app: Flask, key: str) -> bytes:
-    """The object's bytes (PDFium reads a whole document; sizes are capped by the callers)."""
-    return b"".join(storage.open_stream(app, key))
+@contextmanager
+def _local_copy(app: Flask, key: str) -> Iterator[str]:
+    """The path of a temporary copy of the object, written as it streams in; removed after."""
+    with tempfile.NamedTemporaryFile(prefix="portal-rendition-") as copy:
+        for chunk in storage.open_stream(app, key):
+            copy.write(chunk)
+        copy.flush()
+        yield copy.name
+
+
+def _text(path: str, max_chars: int) -> str:
+    """At most `max_chars` characters of a UTF-8 text file (read no further than needed)."""
+    with open(path, encoding="utf-8", errors="replace", newline="") as file:
+        return file.read(max_chars)
 
 
 def extract_text(app: Flask, version: Version) -> str | None:
     """The text of a PDF or plain-text version; None for other types or when unreadable."""
     if version.content_type not in (PDF, TEXT) or version.size > EXTRACT_MAX_BYTES:
         return None
-    data = _fetch(app, version.object_key)
-    if version.content_type == TEXT:
-        return data.decode("utf-8", errors="replace")
+    with _local_copy(app, version.object_key) as path:
+        if version.content_type == TEXT:
+            return _text(path, EXTRACT_MAX_BYTES)
+        return _pdf_text(version, path)
+
+
+def _pdf_text(version: Version, path: str) -> str | None:
     try:
-        pdf = pdfium.PdfDocument(data)
+        pdf = pdfium.PdfDocument(path)
     except pdfium.PdfiumError:
         log.warning("version %s: PDF text cannot be read", version.id)
         return None
@@ -107,19 +131,27 @@ def _get(app: Flask, key: str) -> bytes | None:
 
 def _png(image: Image.Image) -> bytes:
     out = io.BytesIO()
-    image.save(out, "PNG", optimize=False)
+    image.save(out, "PNG", compress_level=1)
     return out.getvalue()
 
 
 def _render(app: Flask, version: Version) -> Rendition:
     """Draw every page once and store them; the index is written last (it marks completion)."""
-    data = _fetch(app, version.object_key)
+    with _local_copy(app, version.object_key) as path:
+        rendition = _draw(app, version, path)
+    index = json.dumps({"kind": rendition.kind, "pages": rendition.pages}).encode()
+    _put(app, _key(version, "index.json"), index, "application/json")
+    return rendition
+
+
+def _draw(app: Flask, version: Version, path: str) -> Rendition:
+    """Draw the pages of the copy at `path`, one at a time, onto the store."""
     if version.content_type == TEXT:
-        text = data.decode("utf-8", errors="replace")[:TEXT_PREVIEW_MAX_CHARS]
+        text = _text(path, TEXT_PREVIEW_MAX_CHARS)
         _put(app, _key(version, "1.txt"), text.encode(), TEXT)
-        rendition = Rendition("text", 1)
-    elif version.content_type == PDF:
-        pdf = pdfium.PdfDocument(data)
+        return Rendition("text", 1)
+    if version.content_type == PDF:
+        pdf = pdfium.PdfDocument(path)
         try:
             count = min(len(pdf), MAX_PAGES)
             for index in range(count):
@@ -129,17 +161,13 @@ def _render(app: Flask, version: Version) -> Rendition:
                 _put(app, _key(version, f"{index + 1}.png"), _png(image), "image/png")
         finally:
             pdf.close()
-        rendition = Rendition("image", count)
-    else:
-        with Image.open(io.BytesIO(data)) as original:
-            original.seek(0)  # the first frame of an animation
-            image = original.convert("RGB")  # drops metadata and any trailing bytes
-        image.thumbnail((MAX_PIXELS, MAX_PIXELS))
-        _put(app, _key(version, "1.png"), _png(image), "image/png")
-        rendition = Rendition("image", 1)
-    index = json.dumps({"kind": rendition.kind, "pages": rendition.pages}).encode()
-    _put(app, _key(version, "index.json"), index, "application/json")
-    return rendition
+        return Rendition("image", count)
+    with Image.open(path) as original:
+        original.seek(0)  # the first frame of an animation
+        image = original.convert("RGB")  # drops metadata and any trailing bytes
+    image.thumbnail((MAX_PIXELS, MAX_PIXELS))
+    _put(app, _key(version, "1.png"), _png(image), "image/png")
+    return Rendition("image", 1)
 
 
 def not_available(detail: str) -> ProblemError:
@@ -180,28 +208,53 @@ def stamp_line(viewer: str, at: datetime) -> str:
     return f"Preview for {viewer} - {at:%Y-%m-%d %H:%M} UTC - not a copy"
 
 
+WATERMARK_COLOUR, WATERMARK_ALPHA = (200, 30, 30), 40
+BAND_COLOUR, BAND_ALPHA, BAND_TEXT_COLOUR = (255, 255, 255), 220, (120, 0, 0)
+
+
+@dataclass(frozen=True)
+class _Stamp:
+    watermark: Image.Image  # "L": how much of WATERMARK_COLOUR covers each pixel of the page
+    band_top: int
+    band: Image.Image  # "L": BAND_ALPHA everywhere, the band's white over the page's foot
+    band_text: Image.Image  # "L": the line, opaque, on the band
+
+
+@functools.lru_cache(maxsize=8)
+def _stamp(line: str, width: int, height: int) -> _Stamp:
+    """The marks of one viewer at one minute on pages of one size. Kept for the next pages:
+    a viewer turning pages gets the same stamp on each (about 1 MB a page size)."""
+    size = max(12, width // 40)
+    font = ImageFont.load_default(size=size)
+    # The line repeated across the page, one row every `step`, every other row shifted, then
+    # turned 30 degrees. A row is drawn once and pasted (rows never overlap): drawing text is
+    # what costs.
+    text = f"{line}     " * 3
+    left, top, right, bottom = font.getbbox(text)
+    row = Image.new("L", (right, bottom), 0)
+    ImageDraw.Draw(row).text((0, 0), text, font=font, fill=WATERMARK_ALPHA)
+    watermark = Image.new("L", (width, height), 0)
+    step = size * 8
+    for y in range(-height, 2 * height, step):
+        watermark.paste(row, (-width // 2 + (y % (2 * step)), y))
+    watermark = watermark.rotate(30, center=(width // 2, height // 2))
+    band_top = height - size * 2
+    watermark.paste(0, (0, band_top, width, height))  # the band covers the watermark
+    band = Image.new("L", (width, height - band_top), BAND_ALPHA)
+    band_text = Image.new("L", band.size, 0)
+    ImageDraw.Draw(band_text).text((size // 2, size * 0.4), line, font=font, fill=255)
+    return _Stamp(watermark, band_top, band, band_text)
+
+
 def stamped_png(data: bytes, line: str) -> bytes:
     """The page with the viewer's line across it, faint and diagonal, and in a band below."""
     with Image.open(io.BytesIO(data)) as opened:
-        page = opened.convert("RGBA")
-    width, height = page.size
-    size = max(12, width // 40)
-    font = ImageFont.load_default(size=size)
-    overlay = Image.new("RGBA", page.size, (0, 0, 0, 0))
-    draw = ImageDraw.Draw(overlay)
-    step = size * 8
-    for y in range(-height, 2 * height, step):
-        draw.text(
-            (-width // 2 + (y % (2 * step)), y),
-            f"{line}     " * 3,
-            font=font,
-            fill=(200, 30, 30, 40),
-        )
-    overlay = overlay.rotate(30, center=(width // 2, height // 2))
-    band = ImageDraw.Draw(overlay)
-    band.rectangle((0, height - size * 2, width, height), fill=(255, 255, 255, 220))
-    band.text((size // 2, height - size * 1.6), line, font=font, fill=(120, 0, 0, 255))
-    return _png(Image.alpha_composite(page, overlay).convert("RGB"))
+        page = opened.convert("RGB")
+    stamp = _stamp(line, *page.size)
+    page.paste(WATERMARK_COLOUR, (0, 0), stamp.watermark)
+    page.paste(BAND_COLOUR, (0, stamp.band_top), stamp.band)
+    page.paste(BAND_TEXT_COLOUR, (0, stamp.band_top), stamp.band_text)
+    return _png(page)
 
 
 THUMBNAIL_PIXELS = 320  # a gallery tile on its longer side
@@ -214,13 +267,11 @@ def make_thumbnail(app: Flask, version: Version) -> str | None:
     if version.content_type not in IMAGES or version.size > RENDER_MAX_BYTES:
         return None
     try:
-        data = _fetch(app, version.object_key)
-    except storage.STORE_ERRORS as exc:
-        raise storage.unavailable() from exc
-    try:
-        with Image.open(io.BytesIO(data)) as original:
+        with _local_copy(app, version.object_key) as path, Image.open(path) as original:
             original.seek(0)
             image = ImageOps.exif_transpose(original).convert("RGB")
+    except storage.STORE_ERRORS as exc:
+        raise storage.unavailable() from exc
     except (OSError, ValueError, Image.DecompressionBombError):
         log.warning("version %s: the image cannot be read, no thumbnail", version.id)
         return None

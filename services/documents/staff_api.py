@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -35,7 +35,8 @@ class MatterDocuments(MethodView):
         """The matter's documents by name: only those directly in `folder_id` if given, only
         those whose name, folder or text matches `q`. With `shared_with` (contact ids, comma
         separated), `shared` holds the same page of those shared with ALL of these contacts."""
-        return service.list_documents(matter_id, query)
+        # Built as JSON already (the schema documents it): a marshmallow dump cost more than SQL.
+        return jsonify(service.list_documents(matter_id, query))
 
     @blp.doc(**upload_doc(folder_id="Optional, before the file", name="Optional, before the file"))
     @blp.response(201, schemas.DocumentSchema)

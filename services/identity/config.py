@@ -22,11 +22,13 @@
 | IDENTITY_LINK_SESSION_TTL | 900 | lifetime of the access token a secure link is exchanged for, s |
 | PORTAL_WEB_URL | PORTAL_PUBLIC_URL + /portal | base of the links in invitations and resets |
 | IDENTITY_SIGNING_KEY_PEM | (empty) | Ed25519 private key (PEM); empty: keys kept in the database |
+| MAIL_LINK_KEYS | (required) | Fernet key(s) sealing e-mailed links (common/sealing.py) |
 """
 
 from __future__ import annotations
 
 from services.common.config import BaseConfig, env_float, env_int, env_str
+from services.common.sealing import check_keys, link_keys
 
 
 class IdentityConfig(BaseConfig):
@@ -56,6 +58,8 @@ class IdentityConfig(BaseConfig):
             # Derived after the overrides so that a test overriding PUBLIC_URL gets matching links.
             "PORTAL_WEB_URL": env_str("PORTAL_WEB_URL", self.PUBLIC_URL.rstrip("/") + "/portal"),
             "SIGNING_KEY_PEM": env_str("IDENTITY_SIGNING_KEY_PEM", ""),
+            "MAIL_LINK_KEYS": link_keys(),
         }
         for key, value in settings.items():
             setattr(self, key, overrides.get(key, value))
+        check_keys(self.MAIL_LINK_KEYS, "identity")

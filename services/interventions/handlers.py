@@ -9,6 +9,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields
 
+from services.common.consumer import batched
 from services.common.events import Event
 from services.common.replicas import is_newer
 
@@ -49,6 +50,7 @@ class LinkRevokedSchema(_Loose):
     id = fields.String(required=True)
 
 
+@batched
 def on_company(event: Event) -> None:
     apply_company(CompanySchema().load(event.data))
 
@@ -74,6 +76,7 @@ def apply_company(data: dict) -> Company | None:
     return company
 
 
+@batched
 def on_link_revoked(event: Event) -> None:
     data = LinkRevokedSchema().load(event.data)
     if db.session.get(RevokedLink, data["id"]) is None:

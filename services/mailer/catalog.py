@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 import marshmallow as ma
 from flask import current_app
 
+from services.common.sealing import SealingError, unseal
+
 log = logging.getLogger(__name__)
 
 
@@ -36,14 +38,31 @@ class Notification:
     # It tells someone they were given access: a person still to accept an invitation gets it
     # only after their invitation e-mail (see invitation_first.py).
     after_invitation: bool = False
-    # Event data fields holding a one-time secret link: not kept in the e-mail log, and so the
-    # e-mail is never resent (the person asks for a new link).
+    # Event data fields holding a one-time secret link (sealed): not kept in the e-mail log, not
+    # even sealed, and so the e-mail is never resent (the person asks for a new link).
     secret_fields: tuple[str, ...] = ()
 
 
 class _Loose(ma.Schema):
     class Meta:
         unknown = ma.EXCLUDE
+
+
+# Only web links: the URL ends up in an href.
+_web_link = ma.validate.URL(schemes={"http", "https"}, require_tld=False)
+
+
+class SealedLink(ma.fields.String):
+    """A link its producer sealed for the mailer alone (services/common/sealing.py), loaded
+    opened. It is opened only here, to render the e-mail: the log keeps the sealed form."""
+
+    def _deserialize(self, value: object, attr: str | None, data: object, **kwargs: object) -> str:
+        try:
+            link = unseal(super()._deserialize(value, attr, data, **kwargs))
+        except SealingError as exc:
+            raise ma.ValidationError(str(exc)) from exc
+        _web_link(link)
+        return link
 
 
 class _Named(_Loose):
@@ -62,8 +81,8 @@ class InvitationSentSchema(_Loose):
     """What the invitation e-mail needs from `identity.invitation.sent`."""
 
     user = ma.fields.Nested(_InvitedUser, required=True)
-    # Only web links: the URL ends up in an href.
-    accept_url = ma.fields.Url(required=True, schemes={"http", "https"}, require_tld=False)
+    # The accept link; the log keeps it sealed (invitation_links.py forgets it once dead).
+    sealed_url = SealedLink(required=True)
     expires_at = ma.fields.DateTime(required=True)
     invited_by = ma.fields.Nested(_Named, load_default=None, allow_none=True)
     companies = ma.fields.List(ma.fields.Nested(_Named), load_default=list)
@@ -80,7 +99,7 @@ def invitation_addressees(data: dict) -> list[Addressee]:
         "name": user["name"] or "",
         "inviter": inviter["name"] if inviter else "",
         "companies": [company["name"] for company in invitation["companies"]],
-        "accept_url": invitation["accept_url"],
+        "accept_url": invitation["sealed_url"],
         "expires_at": invitation["expires_at"],
     }
     return [
@@ -96,8 +115,7 @@ class PasswordResetRequestedSchema(_Loose):
     """What the e-mail needs from `identity.password_reset.requested`."""
 
     user = ma.fields.Nested(_ResetUser, required=True)
-    # Only web links: the URL ends up in an href.
-    reset_url = ma.fields.Url(required=True, schemes={"http", "https"}, require_tld=False)
+    sealed_url = SealedLink(required=True)
     expires_at = ma.fields.DateTime(required=True)
 
 
@@ -108,7 +126,7 @@ def password_reset_addressees(data: dict) -> list[Addressee]:
     event = _password_reset_requested.load(data)
     user = event["user"]
     name = user["name"] or ""
-    context = {"name": name, "reset_url": event["reset_url"], "expires_at": event["expires_at"]}
+    context = {"name": name, "reset_url": event["sealed_url"], "expires_at": event["expires_at"]}
     return [
         Addressee(
             user["email"], name, context, user["locale"], user["id"], time_zone=user["time_zone"]
@@ -269,8 +287,7 @@ class ResumeLinkIssuedSchema(_Loose):
 
     group = ma.fields.Nested(_Named, required=True)
     contact = ma.fields.Nested(_OnboardingContact, required=True)
-    # Only web links: the URL ends up in an href.
-    resume_url = ma.fields.Url(required=True, schemes={"http", "https"}, require_tld=False)
+    sealed_url = SealedLink(required=True)
     expires_at = ma.fields.DateTime(required=True)
 
 
@@ -299,7 +316,7 @@ def resume_link_addressees(data: dict) -> list[Addressee]:
     context = {
         "name": name,
         "group": event["group"]["name"],
-        "resume_url": event["resume_url"],
+        "resume_url": event["sealed_url"],
         "expires_at": event["expires_at"],
     }
     return [Addressee(contact["email"], name, context, contact["locale"])]
@@ -336,7 +353,7 @@ class _LinkContact(_Loose):
 class LinkIssuedSchema(_Loose):
     """What the e-mail needs from `identity.link.issued` (sent only when staff ask for it)."""
 
-    url = _portal_url()
+    sealed_url = SealedLink(required=True)
     company = ma.fields.Nested(_Named, required=True)
     contact = ma.fields.Nested(_LinkContact, required=True)
     locale = ma.fields.String(load_default=None, allow_none=True)
@@ -349,7 +366,7 @@ def link_issued_addressees(data: dict) -> list[Addressee]:
     event = _link_issued.load(data)
     contact = event["contact"]
     name = contact["name"] or ""
-    context = {"name": name, "company_name": event["company"]["name"], "url": event["url"]}
+    context = {"name": name, "company_name": event["company"]["name"], "url": event["sealed_url"]}
     return [Addressee(contact["email"], name, context, event["locale"])]
 
 
@@ -504,13 +521,13 @@ def client_activity_addressees(data: dict) -> list[Addressee]:
 
 NOTIFICATIONS: dict[str, Notification] = {
     "onboarding.resume_link.issued": Notification(
-        "onboarding_resume", resume_link_addressees, secret_fields=("resume_url",)
+        "onboarding_resume", resume_link_addressees, secret_fields=("sealed_url",)
     ),
     "onboarding.additional_contact.added": Notification(
         "additional_contact", additional_contact_addressees
     ),
     "identity.link.issued": Notification(
-        "secure_link", link_issued_addressees, secret_fields=("url",)
+        "secure_link", link_issued_addressees, secret_fields=("sealed_url",)
     ),
     "interventions.intervention.created": Notification(
         "intervention_requested", intervention_created_addressees
@@ -520,7 +537,7 @@ NOTIFICATIONS: dict[str, Notification] = {
     ),
     "identity.invitation.sent": Notification("invitation", invitation_addressees),
     "identity.password_reset.requested": Notification(
-        "password_reset", password_reset_addressees, secret_fields=("reset_url",)
+        "password_reset", password_reset_addressees, secret_fields=("sealed_url",)
     ),
     "sharing.matter.published": Notification(
         "matter_shared", matter_published_addressees, after_invitation=True

@@ -8,12 +8,15 @@
 - MAIL_DISPATCH_ADDRESS (none): the firm's dispatch desk, told of each intervention a customer
   requests; none: no such e-mail.
 - MAIL_DISPATCH_LOCALE (en): the language of the e-mails to the dispatch desk.
+- MAIL_LINK_KEYS (required): the Fernet key(s) opening the links identity and onboarding seal
+  for the mailer alone (services/common/sealing.py).
 """
 
 from email.utils import parseaddr
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.common.config import BaseConfig, env_bool, env_float, env_int, env_str
+from services.common.sealing import check_keys, link_keys
 
 # What `PORTAL_ENV=development` e-mails say when the firm is not configured.
 PLACEHOLDERS = {
@@ -43,7 +46,9 @@ class MailerConfig(BaseConfig):
         self.PORTAL_TIME_ZONE = env_str("PORTAL_TIME_ZONE", "UTC").strip() or "UTC"
         self.MAIL_DISPATCH_ADDRESS = env_str("MAIL_DISPATCH_ADDRESS", "").strip()
         self.MAIL_DISPATCH_LOCALE = env_str("MAIL_DISPATCH_LOCALE", "en").strip() or "en"
+        self.MAIL_LINK_KEYS = link_keys()
         super().__init__("mailer", **overrides)
+        check_keys(self.MAIL_LINK_KEYS, "the mailer")
         self._check_firm()
 
     def _check_firm(self) -> None:

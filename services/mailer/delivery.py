@@ -15,6 +15,7 @@ from flask import current_app
 
 from services.common.events import Event
 from services.common.models import new_id, utcnow
+from services.common.observability import EMAILS_FAILED, EMAILS_SENT
 from services.common.outbox import add_event
 
 from . import smtp
@@ -31,7 +32,7 @@ from .events import (
     resend_requested_schema,
 )
 from .invitation_first import must_wait_for_invitation, release_held
-from .invitation_links import INVITATION_TEMPLATE, forget_links
+from .invitation_links import INVITATION_TEMPLATE, SEALED_URL, forget_links
 from .models import FAILED, HELD, SENT, Email, db
 from .recipients import known_recipient
 from .rendering import Rendered, render, resolve_locale, resolve_time_zone
@@ -191,6 +192,8 @@ def _record(
             outgoing.resend_of.resend_count += 1
     if status != HELD:
         add_event(email_sent(row) if status == SENT else email_failed(row))
+    if status == FAILED:
+        EMAILS_FAILED.labels(outgoing.template, outgoing.locale).inc()
     return row
 
 
@@ -207,6 +210,7 @@ def _send(outgoing: Outgoing, rendered: Rendered) -> str | None:
     except smtp.RejectedError as exc:
         log.warning("e-mail of event %s to %s rejected: %s", outgoing.event_id, outgoing.email, exc)
         return str(exc)
+    EMAILS_SENT.labels(outgoing.template, outgoing.locale).inc()
     return None
 
 
@@ -247,7 +251,7 @@ def deliver(event: Event) -> None:
             return
         _record(outgoing, row, FAILED if rejection else SENT, rendered.subject, rejection)
         if not rejection and outgoing.template == INVITATION_TEMPLATE:
-            forget_links(outgoing.email, except_url=outgoing.event_data["accept_url"])
+            forget_links(outgoing.email, except_url=outgoing.event_data[SEALED_URL])
             release_held(outgoing.user_id, outgoing.email)
         progress = True
 

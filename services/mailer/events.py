@@ -1,10 +1,15 @@
-"""The events the mailer publishes (it owns their contract)."""
+"""The events the mailer publishes (it owns their contract): each type's `data` is dumped through
+its schema below (services/common/events.EventType).
+
+`mailer.email.resend_requested`, `.deferred` and `.released` are the mailer's own work queue: they
+travel on the shared exchange, but only the mailer's worker acts on them.
+"""
 
 from __future__ import annotations
 
 import marshmallow as ma
 
-from services.common.events import Event
+from services.common.events import Event, EventSchema, EventType
 
 EMAIL_SENT = "mailer.email.sent"
 EMAIL_FAILED = "mailer.email.failed"
@@ -16,20 +21,28 @@ EMAIL_DEFERRED = "mailer.email.deferred"
 EMAIL_RELEASED = "mailer.email.released"
 
 
-class EmailOutcomeSchema(ma.Schema):
-    """Data of `mailer.email.sent` and `mailer.email.failed`, dumped from an e-mail log row."""
+class EmailSentSchema(EventSchema):
+    """Data of `mailer.email.sent`, dumped from an e-mail log row."""
 
-    email_id = ma.fields.String(attribute="id")
-    event_id = ma.fields.String()
-    event_type = ma.fields.String()
-    recipient = ma.fields.String(attribute="recipient_email")
-    template = ma.fields.String()
-    locale = ma.fields.String()
-    subject = ma.fields.String()
-    error = ma.fields.String()
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    email_id = ma.fields.String(attribute="id", required=True)
+    event_id = ma.fields.String(required=True, metadata={"description": "the event e-mailed"})
+    event_type = ma.fields.String(required=True)
+    recipient = ma.fields.String(attribute="recipient_email", required=True)
+    template = ma.fields.String(required=True)
+    locale = ma.fields.String(required=True)
+    subject = ma.fields.String(required=True, metadata={"description": "the e-mail's subject"})
 
 
-class ResendRequestedSchema(ma.Schema):
+class EmailFailedSchema(EmailSentSchema):
+    """Data of `mailer.email.failed`."""
+
+    error = ma.fields.String(required=True, allow_none=True)
+
+
+class ResendRequestedSchema(EventSchema):
     class Meta:
         unknown = ma.EXCLUDE
 
@@ -37,14 +50,14 @@ class ResendRequestedSchema(ma.Schema):
     requested_by = ma.fields.String(load_default=None, allow_none=True)
 
 
-class EmailReleasedSchema(ma.Schema):
+class EmailReleasedSchema(EventSchema):
     class Meta:
         unknown = ma.EXCLUDE
 
     email_id = ma.fields.String(required=True)
 
 
-class EmailDeferredSchema(ma.Schema):
+class EmailDeferredSchema(EventSchema):
     """The e-mails of one event still to send, to whom (in the order to try them) and why."""
 
     class Meta:
@@ -52,46 +65,80 @@ class EmailDeferredSchema(ma.Schema):
 
     event_id = ma.fields.String(required=True)
     event_type = ma.fields.String(required=True)
-    event_data = ma.fields.Dict(required=True)
+    event_data = ma.fields.Dict(
+        required=True, metadata={"description": "the data of that event, as it was published"}
+    )
     recipients = ma.fields.List(ma.fields.String(), required=True)
     error = ma.fields.String(load_default="")
 
 
-_sent = EmailOutcomeSchema(exclude=("error",))
-_failed = EmailOutcomeSchema()
+EMAIL_SENT_TYPE = EventType(
+    EMAIL_SENT,
+    EmailSentSchema,
+    "The SMTP relay accepted an e-mail (one per event and recipient).",
+    "the e-mail's id in the mailer's log",
+)
+EMAIL_FAILED_TYPE = EventType(
+    EMAIL_FAILED,
+    EmailFailedSchema,
+    "An e-mail was refused for good, or failed every attempt.",
+    "the e-mail's id in the mailer's log",
+)
+RESEND_REQUESTED_TYPE = EventType(
+    RESEND_REQUESTED,
+    ResendRequestedSchema,
+    "Staff asked for a logged e-mail to be sent again (the mailer's own work).",
+    "the e-mail's id",
+)
+EMAIL_RELEASED_TYPE = EventType(
+    EMAIL_RELEASED,
+    EmailReleasedSchema,
+    "A held e-mail may go out: its recipient's invitation was sent (the mailer's own work).",
+    "the e-mail's id",
+)
+EMAIL_DEFERRED_TYPE = EventType(
+    EMAIL_DEFERRED,
+    EmailDeferredSchema,
+    "Some e-mails of an event went out, the rest are retried on their own (the mailer's own work).",
+    "the id of the event e-mailed",
+)
+PUBLISHED = (
+    EMAIL_SENT_TYPE,
+    EMAIL_FAILED_TYPE,
+    RESEND_REQUESTED_TYPE,
+    EMAIL_RELEASED_TYPE,
+    EMAIL_DEFERRED_TYPE,
+)
 resend_requested_schema = ResendRequestedSchema()
 email_released_schema = EmailReleasedSchema()
 email_deferred_schema = EmailDeferredSchema()
 
 
 def email_sent(email: object) -> Event:
-    return Event(EMAIL_SENT, _sent.dump(email), subject=email.id)
+    return EMAIL_SENT_TYPE.event(email, subject=email.id)
 
 
 def email_failed(email: object) -> Event:
-    return Event(EMAIL_FAILED, _failed.dump(email), subject=email.id)
+    return EMAIL_FAILED_TYPE.event(email, subject=email.id)
 
 
 def resend_requested(email_id: str, requested_by: str) -> Event:
-    data = resend_requested_schema.dump({"email_id": email_id, "requested_by": requested_by})
-    return Event(RESEND_REQUESTED, data, subject=email_id)
+    data = {"email_id": email_id, "requested_by": requested_by}
+    return RESEND_REQUESTED_TYPE.event(data, subject=email_id)
 
 
 def email_released(email_id: str) -> Event:
-    data = email_released_schema.dump({"email_id": email_id})
-    return Event(EMAIL_RELEASED, data, subject=email_id)
+    return EMAIL_RELEASED_TYPE.event({"email_id": email_id}, subject=email_id)
 
 
 def email_deferred(
     event_id: str, event_type: str, event_data: dict, recipients: list[str], error: str
 ) -> Event:
-    data = email_deferred_schema.dump(
-        {
-            "event_id": event_id,
-            "event_type": event_type,
-            "event_data": event_data,
-            "recipients": recipients,
-            "error": error,
-        }
-    )
-    return Event(EMAIL_DEFERRED, data, subject=event_id)
+    data = {
+        "event_id": event_id,
+        "event_type": event_type,
+        "event_data": event_data,
+        "recipients": recipients,
+        "error": error,
+    }
+    return EMAIL_DEFERRED_TYPE.event(data, subject=event_id)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import marshmallow as ma
 import sqlalchemy as sa
 
+from services.common.consumer import batched
 from services.common.events import Event
 from services.common.outbox import add_event
 
@@ -75,6 +76,7 @@ class _User(ma.Schema):
 _user = _User()
 
 
+@batched
 def release_when_active(event: Event) -> None:
     """Handler (after the replica's): someone who no longer waits for an invitation (they
     accepted it, or were created active) gets what was held for them."""

@@ -1,6 +1,7 @@
 """The e-mail log forgets invitation links once they are dead.
 
-The log keeps each e-mail's event data so that staff can resend it, invitation links included.
+The log keeps each e-mail's event data so that staff can resend it, invitation links included:
+sealed as identity sent them (`sealed_url`, services/common/sealing.py), never in clear.
 A link stops working when a newer invitation replaces it, when the person accepts, or when
 their address changes (identity voids pending invitations then); from that moment the log has
 no reason to keep it readable, and no resend may use it (resends.py refuses those cases).
@@ -11,24 +12,27 @@ from __future__ import annotations
 import marshmallow as ma
 import sqlalchemy as sa
 
+from services.common.consumer import batched
 from services.common.events import Event
 
 from .models import Email, Recipient, db
 
 INVITATION_TEMPLATE = "invitation"
+SEALED_URL = "sealed_url"  # where identity.invitation.sent carries the accept link
 
 
 def forget_links(address: str, except_url: str | None = None) -> None:
-    """Remove the invitation links logged for `address`, but `except_url` (the live one)."""
+    """Remove the invitation links logged for `address`, but `except_url` (the live one, as
+    sealed: the original e-mail and its resends keep the same sealed string)."""
     rows = db.session.scalars(
         sa.select(Email).where(
             Email.template == INVITATION_TEMPLATE, Email.recipient_email == address
         )
     )
     for row in rows:
-        url = row.event_data.get("accept_url")
+        url = row.event_data.get(SEALED_URL)
         if url is not None and url != except_url:
-            row.event_data = {**row.event_data, "accept_url": None}
+            row.event_data = {**row.event_data, SEALED_URL: None}
 
 
 class _User(ma.Schema):
@@ -43,6 +47,7 @@ class _User(ma.Schema):
 _user = _User()
 
 
+@batched
 def forget_voided_links(event: Event) -> None:
     """Handler (before the replica's, which it reads as it was): forget the links a change
     voids."""

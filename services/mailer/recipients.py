@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 import sqlalchemy as sa
 
+from services.common.consumer import batched
 from services.common.events import Event
 from services.common.replicas import is_newer
 
@@ -30,6 +31,7 @@ class UserChangedSchema(ma.Schema):
 _user_changed = UserChangedSchema()
 
 
+@batched
 def on_user_changed(event: Event) -> None:
     """Handler: upsert the recipient unless it holds this version of the user or a newer one."""
     user = _user_changed.load(event.data)

@@ -19,7 +19,7 @@ from services.common.outbox import add_event
 
 from .catalog import NOTIFICATIONS
 from .events import resend_requested
-from .invitation_links import INVITATION_TEMPLATE
+from .invitation_links import INVITATION_TEMPLATE, SEALED_URL
 from .models import HELD, Email, Recipient, db
 
 
@@ -107,7 +107,7 @@ def resend_refusal(email: Email) -> Refusal | None:
             "for a new one (for a password, on the sign-in page).",
         )
     invitation = notification.template == INVITATION_TEMPLATE
-    if invitation and not email.event_data.get("accept_url"):
+    if invitation and not email.event_data.get(SEALED_URL):
         # The log forgot the link (invitation_links.py): it is dead, say why if we can tell.
         invited = db.session.get(Recipient, email.event_data["user"]["id"])
         return (

@@ -10,6 +10,7 @@ import marshmallow as ma
 import sqlalchemy as sa
 from marshmallow import fields
 
+from services.common.consumer import batched
 from services.common.events import Event
 from services.common.outbox import add_event
 from services.common.replicas import is_newer
@@ -57,6 +58,7 @@ class UserSchema(_Loose):
     version = fields.Integer(load_default=0)  # 0: published before versions existed
 
 
+@batched
 def on_company(event: Event) -> None:
     data = CompanySchema().load(event.data)
     # Locked: two workers applying two versions of one company compare one after the other.
@@ -73,6 +75,7 @@ def on_company(event: Event) -> None:
     company.version = data["version"]
 
 
+@batched
 def on_membership(event: Event) -> None:
     """Keep the representatives; a secondary one newly active: tell the company's primary."""
     data = MembershipSchema().load(event.data)
@@ -97,6 +100,7 @@ def on_membership(event: Event) -> None:
         _tell_primary(row)
 
 
+@batched
 def on_user(event: Event) -> None:
     """Keep the user's status (a disabled account's tokens are refused), unless older."""
     data = UserSchema().load(event.data)

@@ -1,4 +1,5 @@
 """The events sharing publishes; this module is their contract (documents and the mailer read them).
+Each type's `data` is dumped through its schema below (services/common/events.EventType).
 
 A `matter` is {id, kind, reference, title, company_id, company_name}; a person is
 {user_id, email, name, locale}; timestamps are ISO 8601 UTC ("2026-05-01T09:30:00Z").
@@ -9,10 +10,182 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask import current_app
+from marshmallow import fields
 
-from services.common.events import Event, iso
+from services.common.events import Event, EventSchema, EventType, iso, timestamp
 
 from .models import Collaborator, Company, Matter, Signature, User
+
+
+def _nullable(description: str = "") -> fields.String:
+    return fields.String(required=True, allow_none=True, metadata={"description": description})
+
+
+class MatterRefSchema(EventSchema):
+    id = fields.String(required=True)
+    kind = fields.String(required=True, metadata={"enum": ["contract", "case"]})
+    reference = fields.String(required=True)
+    title = fields.String(required=True)
+    company_id = fields.String(required=True)
+    company_name = fields.String(required=True)
+
+
+class PersonSchema(EventSchema):
+    user_id = fields.String(required=True)
+    email = fields.String(required=True)
+    name = fields.String(required=True)
+    locale = _nullable("null: unknown (the firm's default applies)")
+
+
+class SharedWithSchema(PersonSchema):
+    as_ = fields.String(required=True, data_key="as", metadata={"enum": ["requester", "watcher"]})
+
+
+class CollaboratorSchema(PersonSchema):
+    id = fields.String(required=True, metadata={"description": "the collaboration's id"})
+    role = fields.String(required=True, metadata={"enum": ["approver", "signee"]})
+
+
+def _portal_url() -> fields.String:
+    return fields.String(
+        required=True, metadata={"description": "the matter in the portal (sign-in required)"}
+    )
+
+
+def _notify() -> fields.List:
+    return fields.List(
+        fields.Nested(PersonSchema),
+        required=True,
+        metadata={"description": "the staff who follow the matter"},
+    )
+
+
+class AudienceEntrySchema(EventSchema):
+    user_id = fields.String(required=True)
+    reasons = fields.List(fields.String(), required=True)
+
+
+class AudienceChangedSchema(EventSchema):
+    matter_id = fields.String(required=True)
+    company_id = fields.String(required=True)
+    visible = fields.Boolean(required=True)
+    attachments_visible_by_default = fields.Boolean(required=True)
+    version = fields.Integer(
+        required=True, metadata={"description": "grows with each change: apply only a newer one"}
+    )
+    audience = fields.List(fields.Nested(AudienceEntrySchema), required=True)
+
+
+class MatterPublishedSchema(EventSchema):
+    matter = fields.Nested(MatterRefSchema, required=True)
+    portal_url = _portal_url()
+    shared_with = fields.List(fields.Nested(SharedWithSchema), required=True)
+
+
+class MatterUnpublishedSchema(EventSchema):
+    matter = fields.Nested(MatterRefSchema, required=True)
+
+
+class CollaboratorAddedSchema(EventSchema):
+    matter = fields.Nested(MatterRefSchema, required=True)
+    portal_url = _portal_url()
+    collaborator = fields.Nested(CollaboratorSchema, required=True)
+
+
+class ApprovalDecidedSchema(EventSchema):
+    matter = fields.Nested(MatterRefSchema, required=True)
+    collaborator = fields.Nested(CollaboratorSchema, required=True)
+    decision = fields.String(required=True, metadata={"enum": ["approved", "rejected"]})
+    comment = _nullable()
+    decided_at = timestamp("", required=True)
+    notify = _notify()
+
+
+class SignedDocumentSchema(EventSchema):
+    document_id = fields.String(required=True)
+    name = fields.String(required=True)
+    sha256 = fields.String(required=True, metadata={"description": "of the version signed"})
+
+
+class SignatureSignedSchema(EventSchema):
+    matter = fields.Nested(MatterRefSchema, required=True)
+    collaborator = fields.Nested(CollaboratorSchema, required=True)
+    full_name = fields.String(required=True, metadata={"description": "as the signee typed it"})
+    signed_at = timestamp("", required=True)
+    documents = fields.List(fields.Nested(SignedDocumentSchema), required=True)
+    notify = _notify()
+
+
+class ActivityDocumentSchema(EventSchema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    size = fields.Integer(required=True, metadata={"description": "bytes"})
+
+
+class ReplacedDocumentSchema(EventSchema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class ClientActivitySchema(EventSchema):
+    matter = fields.Nested(MatterRefSchema, required=True)
+    activity = fields.String(required=True, metadata={"enum": ["document_uploaded"]})
+    client = fields.Nested(PersonSchema, required=True)
+    document = fields.Nested(ActivityDocumentSchema, required=True)
+    replaces = fields.Nested(
+        ReplacedDocumentSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "the shared document it updates, if any"},
+    )
+    at = timestamp("when the client did it", required=True)
+    notify = _notify()
+
+
+def _matter_type(name: str, schema: type, description: str) -> EventType:
+    return EventType(name, schema, description, "the matter's id")
+
+
+AUDIENCE_CHANGED = _matter_type(
+    "sharing.audience.changed",
+    AudienceChangedSchema,
+    "Who may see a matter changed; carries the whole audience (replace, don't merge).",
+)
+MATTER_PUBLISHED = _matter_type(
+    "sharing.matter.published",
+    MatterPublishedSchema,
+    "A matter was made visible to its client, or gained requesters or watchers.",
+)
+MATTER_UNPUBLISHED = _matter_type(
+    "sharing.matter.unpublished", MatterUnpublishedSchema, "A matter was hidden from its client."
+)
+COLLABORATOR_ADDED = _matter_type(
+    "sharing.collaborator.added",
+    CollaboratorAddedSchema,
+    "A client contact was asked to approve or sign a visible matter.",
+)
+APPROVAL_DECIDED = _matter_type(
+    "sharing.approval.decided",
+    ApprovalDecidedSchema,
+    "An approver approved or rejected a matter.",
+)
+SIGNATURE_SIGNED = _matter_type(
+    "sharing.signature.signed", SignatureSignedSchema, "A signee signed a matter's documents."
+)
+CLIENT_ACTIVITY = _matter_type(
+    "sharing.client_activity",
+    ClientActivitySchema,
+    "A client contact did something on a matter (uploaded a document), for the staff following it.",
+)
+PUBLISHED = (
+    AUDIENCE_CHANGED,
+    MATTER_PUBLISHED,
+    MATTER_UNPUBLISHED,
+    COLLABORATOR_ADDED,
+    APPROVAL_DECIDED,
+    SIGNATURE_SIGNED,
+    CLIENT_ACTIVITY,
+)
 
 
 def matter_ref(matter: Matter, company: Company) -> dict:
@@ -40,7 +213,7 @@ def _collaborator(collaborator: Collaborator, user: User) -> dict:
 
 def audience_changed(matter: Matter, audience: dict[str, list[str]]) -> Event:
     """The full audience each time: documents replaces its replica of the matter from it."""
-    return Event("sharing.audience.changed", audience_data(matter, audience), subject=matter.id)
+    return AUDIENCE_CHANGED.event(audience_data(matter, audience), subject=matter.id)
 
 
 def audience_data(matter: Matter, audience: dict[str, list[str]]) -> dict:
@@ -65,15 +238,13 @@ def matter_published(
     data = {
         "matter": matter_ref(matter, company),
         "portal_url": portal_url(matter),
-        "shared_with": [{**person(user), "as": role} for user, role in shared_with],
+        "shared_with": [{**person(user), "as_": role} for user, role in shared_with],
     }
-    return Event("sharing.matter.published", data, subject=matter.id)
+    return MATTER_PUBLISHED.event(data, subject=matter.id)
 
 
 def matter_unpublished(matter: Matter, company: Company) -> Event:
-    return Event(
-        "sharing.matter.unpublished", {"matter": matter_ref(matter, company)}, subject=matter.id
-    )
+    return MATTER_UNPUBLISHED.event({"matter": matter_ref(matter, company)}, subject=matter.id)
 
 
 def collaborator_added(
@@ -84,7 +255,7 @@ def collaborator_added(
         "portal_url": portal_url(matter),
         "collaborator": _collaborator(collaborator, user),
     }
-    return Event("sharing.collaborator.added", data, subject=matter.id)
+    return COLLABORATOR_ADDED.event(data, subject=matter.id)
 
 
 def approval_decided(
@@ -102,7 +273,7 @@ def approval_decided(
         "decided_at": iso(collaborator.decided_at),
         "notify": [person(staff) for staff in notify],
     }
-    return Event("sharing.approval.decided", data, subject=matter.id)
+    return APPROVAL_DECIDED.event(data, subject=matter.id)
 
 
 def signature_signed(
@@ -124,7 +295,7 @@ def signature_signed(
         ],
         "notify": [person(staff) for staff in notify],
     }
-    return Event("sharing.signature.signed", data, subject=matter.id)
+    return SIGNATURE_SIGNED.event(data, subject=matter.id)
 
 
 def client_activity(
@@ -148,4 +319,4 @@ def client_activity(
         "at": at,
         "notify": [person(staff) for staff in notify],
     }
-    return Event("sharing.client_activity", data, subject=matter.id)
+    return CLIENT_ACTIVITY.event(data, subject=matter.id)

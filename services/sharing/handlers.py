@@ -10,6 +10,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields
 
+from services.common.consumer import batched
 from services.common.events import Event
 from services.common.replicas import is_newer
 
@@ -60,6 +61,7 @@ def _locked(model: type, key: object) -> object | None:
     return db.session.get(model, key, with_for_update=True)
 
 
+@batched
 def on_company(event: Event) -> None:
     apply_company(CompanySchema().load(event.data))
 
@@ -100,6 +102,7 @@ def _upsert_user(data: dict, full: bool) -> User | None:
     return user
 
 
+@batched
 def on_user(event: Event) -> None:
     apply_user(UserSchema().load(event.data))
 
@@ -115,6 +118,7 @@ def apply_user(data: dict) -> None:
         audience.refresh_user(user.id)
 
 
+@batched
 def on_membership(event: Event) -> None:
     apply_membership(MembershipSchema().load(event.data))
 

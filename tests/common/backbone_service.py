@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from services.common.app import ServiceParts, create_service_app
 from services.common.config import BaseConfig
+from services.common.consumer import batched
 from services.common.events import Event
 from services.common.models import OutboxMixin, ProcessedEventMixin
 
@@ -35,6 +36,14 @@ class Note(db.Model):
     text: Mapped[str] = mapped_column(sa.String(200))
 
 
+class Tally(db.Model):
+    """One entity many transactions change: the relay's order test counts on it."""
+
+    __tablename__ = "tallies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)
+
+
 def record_note(event: Event) -> None:
     CALLS[event.id] = CALLS.get(event.id, 0) + 1
     time.sleep(event.data.get("work_seconds", 0))  # a long handler
@@ -44,11 +53,29 @@ def record_note(event: Event) -> None:
     db.session.add(Note(event_id=event.id, text=event.data["text"]))
 
 
+class BatchTally(db.Model):
+    """What a batched handler writes, with the transaction that wrote it."""
+
+    __tablename__ = "batch_tallies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(sa.String(36), index=True)
+    txid: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+@batched
+def count_tally(event: Event) -> None:
+    if FAILURES.get(event.id, 0) > 0:
+        FAILURES[event.id] -= 1
+        raise RuntimeError("simulated handler failure")
+    txid = db.session.scalar(sa.select(sa.func.txid_current()))
+    db.session.add(BatchTally(event_id=event.id, txid=txid))
+
+
 def on_park(event: Event, error: str) -> None:
     PARKED.append(event.id)
 
 
-HANDLERS = {"backbone.note.added": [record_note]}
+HANDLERS = {"backbone.note.added": [record_note], "backbone.tally.counted": [count_tally]}
 
 
 def create_app(**overrides: object) -> Flask:
@@ -62,3 +89,7 @@ def create_app(**overrides: object) -> Flask:
 def note_event(text: str, work_seconds: float = 0) -> Event:
     data = {"text": text, "work_seconds": work_seconds}
     return Event(type="backbone.note.added", data=data, source="/backbone")
+
+
+def tally_event() -> Event:
+    return Event(type="backbone.tally.counted", data={}, source="/backbone")

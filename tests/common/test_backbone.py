@@ -7,12 +7,13 @@ import threading
 
 import pika
 import pytest
+import requests
 import sqlalchemy as sa
 
 from services.common import broker
 from services.common.consumer import handle_message
 from services.common.outbox import add_event
-from services.common.testing import TokenMinter, throwaway_vhost, wait_until
+from services.common.testing import TokenMinter, free_port, throwaway_vhost, wait_until
 from services.common.worker import start_worker
 
 from . import backbone_service as svc
@@ -209,3 +210,103 @@ def test_a_handler_longer_than_the_heartbeat_keeps_the_connection(app, worker, m
         svc.db.session.commit()
     wait_until(lambda: notes(app, follow_up.id), timeout=30, message="both events handled")
     assert deliveries.count(event.id) == 1
+
+
+def tallies(app) -> list[tuple[str, int]]:
+    with app.app_context():
+        return list(
+            svc.db.session.execute(sa.select(svc.BatchTally.event_id, svc.BatchTally.txid)).all()
+        )
+
+
+def test_batched_handlers_apply_many_events_in_one_transaction(app, amqp_url, worker):
+    events = [svc.tally_event() for _ in range(60)]
+    poison = events[30]
+    svc.FAILURES[poison.id] = 1  # fails once inside its batch: the others still apply
+    connection = broker.connect(amqp_url)
+    channel = connection.channel()
+    channel.confirm_delivery()
+    for event in [*events, events[5]]:  # one delivered twice
+        channel.basic_publish(
+            "",
+            broker.queue_name("backbone"),
+            event.to_json().encode(),
+            pika.BasicProperties(message_id=event.id, delivery_mode=2),
+        )
+    connection.close()
+    ids = {event.id for event in events}
+    rows = wait_until(
+        lambda: (
+            len([r for r in tallies(app) if r[0] in ids]) == len(ids)
+            and [r for r in tallies(app) if r[0] in ids]
+        ),
+        timeout=30,
+        message="every tally",
+    )
+    assert sorted(event_id for event_id, _ in rows) == sorted(ids)  # once each
+    assert len({txid for _, txid in rows}) < len(ids) / 2  # many per transaction
+    assert svc.FAILURES[poison.id] == 0
+
+
+def _scrape(url: str) -> dict:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = requests.get(url, timeout=10).text
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def test_worker_metrics_show_handled_events_and_queue_depths(app, worker):
+    from services.common.worker import serve_admin
+
+    server = serve_admin(app, [threading.current_thread()], free_port())
+    base = f"http://127.0.0.1:{server.server_port}"
+    key = (
+        "portal_events_handled_total",
+        (("event_type", "backbone.note.added"), ("service", "backbone")),
+    )
+    try:
+        before = _scrape(base + "/metrics").get(key, 0)
+        event = svc.note_event("counted")
+        with app.app_context():
+            add_event(event)
+            svc.db.session.commit()
+        wait_until(lambda: notes(app, event.id), message="the event handled")
+        metrics = _scrape(base + "/metrics")
+        assert metrics[key] >= before + 1
+        for queue in ("backbone.events", "backbone.parked", "portal.unrouted"):
+            assert ("portal_queue_messages_ready", (("queue", queue),)) in metrics
+        connected = (("role", "consumer"), ("service", "backbone"))
+        assert metrics[("portal_broker_connected", connected)] == 1
+        assert requests.get(base + "/healthz", timeout=10).json()["status"] == "ok"
+    finally:
+        server.shutdown()
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_worker_health_fails_when_its_consumer_thread_died(app, monkeypatch):
+    from services.common.consumer import Consumer
+    from services.common.worker import serve_admin
+
+    def die(self):
+        raise SystemExit("the consumer thread ends")  # not an Exception: nothing catches it
+
+    monkeypatch.setattr(Consumer, "_consume", die)
+    stop = threading.Event()
+    threads = start_worker(app, stop)
+    server = serve_admin(app, threads, free_port())
+    health = f"http://127.0.0.1:{server.server_port}/healthz"
+    try:
+        detail = wait_until(
+            lambda: (r := requests.get(health, timeout=10)).status_code == 503 and r.json(),
+            message="the worker reporting its dead consumer",
+        )
+        assert detail["threads"] == {"backbone-relay": True, "backbone-consumer": False}
+    finally:
+        stop.set()
+        server.shutdown()
+        for thread in threads:
+            thread.join(timeout=30)

@@ -13,7 +13,9 @@ from services.common.events import Event
 from services.documents.models import AudienceMember, db
 
 from .conftest import Matter
-from .helpers import PDF, PNG, add_document, add_folder, multipart, rows
+from .helpers import CONTENT_TYPE, PDF, PNG, add_document, add_folder, multipart, rows
+
+ANA = str(uuid.uuid4())
 
 
 def test_folders_are_listed_renamed_and_unique_by_name_per_level(client, matter, staff):
@@ -83,6 +85,48 @@ def test_documents_are_listed_by_folder_and_moved(client, matter, staff, app, mi
     assert refused.status_code == 422 and "folder_id" in refused.json["errors"]
     unknown = client.patch(f"/api/v1/documents/{loose['id']}", json={"owner": "x"}, headers=staff)
     assert unknown.status_code == 422
+
+
+def test_a_listed_document_is_what_its_own_endpoint_shows(client, matter, staff):
+    """The listing builds its JSON itself (no marshmallow dump): every field, the current
+    version, the visibility and download rules as GET /documents/{id} dumps them."""
+    matter.publish({ANA: ["requester"]})
+    folder = add_folder(client, staff, matter.id, "Shown")
+    client.patch(
+        f"/api/v1/matters/{matter.id}/folders/{folder['id']}",
+        json={"portal_visible": True},
+        headers=staff,
+    )
+    in_folder = add_document(client, staff, matter.id, PDF, "a.pdf", folder_id=folder["id"])
+    hidden = add_document(client, staff, matter.id, PNG, "b.png")
+    client.patch(
+        f"/api/v1/documents/{hidden['id']}",
+        json={"portal_visible": False, "download_allowed": True},
+        headers=staff,
+    )
+    second = client.post(
+        f"/api/v1/documents/{hidden['id']}/versions",
+        data=b"".join(multipart([], PNG, "b2.png")),
+        headers={**staff, "Content-Type": CONTENT_TYPE},
+    )
+    assert second.status_code == 201, second.json
+    shared = client.put(
+        f"/api/v1/matters/{matter.id}/document-shares",
+        json={"contacts": [ANA], "documents": [in_folder["id"], hidden["id"]]},
+        headers=staff,
+    )
+    assert shared.status_code == 200, shared.json
+
+    listing = client.get(
+        f"/api/v1/matters/{matter.id}/documents", query_string={"shared_with": ANA}, headers=staff
+    ).json
+    for items in (listing["items"], listing["shared"]["items"]):
+        assert [d["name"] for d in items] == ["a.pdf", "b.png"]
+        for item in items:
+            alone = client.get(f"/api/v1/documents/{item['id']}", headers=staff).json
+            assert item == alone
+    assert listing["items"][1]["current_version"]["number"] == 2
+    assert [d["visible_in_portal"] for d in listing["items"]] == [True, False]
 
 
 def test_a_new_version_becomes_current_and_older_ones_stay_downloadable(app, client, matter, staff):

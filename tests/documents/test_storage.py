@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import socket
+import threading
 
 import pytest
 
@@ -58,3 +60,35 @@ def test_an_interrupted_worker_leaves_no_unfinished_upload(app, bucket):
         storage.put_stream(app, chunks(), 100 * MIB)
     assert bucket.objects() == before
     assert bucket.pending_uploads() == set()
+
+
+@pytest.mark.parametrize("offset, length", [(0, 0), (MIB + 5, 2 * MIB)], ids=["whole", "range"])
+def test_a_large_object_is_spliced_into_the_client_socket_intact(app, offset, length):
+    data = b"".join(random_chunks(4 * MIB + 3, seed=b"splice"))
+    key = storage.put_stream(app, random_chunks(4 * MIB + 3, seed=b"splice"), 10 * MIB).key
+    expected = data[offset : offset + length] if length else data
+    server_side, client_side = socket.socketpair()  # blocking, as gunicorn's gthread worker's
+    received = bytearray()
+
+    def read_all() -> None:
+        while block := client_side.recv(MIB):
+            received.extend(block)
+
+    reader = threading.Thread(target=read_all)
+    reader.start()
+    yielded = []
+    try:
+        stream = storage.open_stream(app, key, offset=offset, length=length, send_to=server_side)
+        for block in stream:  # as the WSGI server: it writes what it is given, in order
+            yielded.append(len(block))
+            server_side.sendall(block)
+        server_side.shutdown(socket.SHUT_WR)
+        reader.join(timeout=30)
+    finally:
+        server_side.close()
+        client_side.close()
+        storage.delete(app, key)
+
+    # One small block went through Python; the megabytes after it, socket to socket.
+    assert len(yielded) == 1 and yielded[0] <= 64 * 1024
+    assert bytes(received) == expected

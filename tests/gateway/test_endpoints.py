@@ -1,7 +1,11 @@
-"""The gateway's own endpoints: health, readiness, metrics and the merged OpenAPI document."""
+"""The gateway's own endpoints: health, readiness, metrics, the merged OpenAPI document and the
+AsyncAPI document of the events."""
+
+import json
 
 import requests
 
+from gateway.asyncapi import DOCUMENT
 from services.common.testing import wait_until
 
 
@@ -57,3 +61,14 @@ def test_metrics_count_requests_by_service_and_status(gateway):
 
     text = wait_until(counted, timeout=5, message="the mailer 503 in /metrics")
     assert "gateway_request_duration_seconds_bucket" in text
+
+
+def test_the_asyncapi_document_of_the_events_is_served_beside_the_openapi_one(gateway):
+    response = requests.get(f"{gateway.url}/asyncapi.json", timeout=5)
+
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/json"
+    document = response.json()
+    assert document == json.loads(DOCUMENT.read_text())
+    assert document["asyncapi"] == "3.0.0"
+    assert document["channels"]["identity_user_created"]["address"] == "identity.user.created"

@@ -83,6 +83,19 @@ def test_a_50_mib_download_streams_intact(gateway, payload):
     assert gateway.worker_peak_rss() - peak < MEMORY_SLACK
 
 
+def test_the_client_connection_stays_usable_after_a_download_moved_by_the_kernel(gateway, payload):
+    # Downloads from 1 MiB on are spliced from socket to socket: the server's byte count never
+    # sees them, so a miscount would corrupt the next answer on the same connection.
+    with requests.Session() as session:
+        first = session.get(f"{gateway.url}/api/v1/documents/big", timeout=30)
+        after = session.get(f"{gateway.url}/api/v1/me", timeout=5)
+        again = session.get(f"{gateway.url}/api/v1/documents/big", timeout=30)
+
+    assert first.content == payload
+    assert (after.status_code, after.json()["raw_uri"]) == (200, "/api/v1/me")
+    assert again.content == payload
+
+
 def test_a_head_request_gets_the_headers_and_frees_the_connection(gateway, payload):
     with requests.Session() as session:
         head = session.head(f"{gateway.url}/api/v1/documents/big", timeout=5)

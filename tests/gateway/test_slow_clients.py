@@ -137,3 +137,14 @@ def _refused(gateway: Gateway) -> bool:
         assert response.headers["Retry-After"] == "5"
         return True
     return False
+
+
+def test_a_download_nobody_reads_does_not_stop_a_normal_request(gateway):
+    # The 50 MiB body is spliced socket to socket: waiting for a reader must yield the worker.
+    sock = _connect(gateway)
+    sock.sendall(b"GET /api/v1/documents/big HTTP/1.1\r\nHost: x\r\n\r\n")
+    try:
+        sock.recv(1024)  # the download has started, and then nobody reads
+        assert requests.get(f"{gateway.url}/api/v1/me", timeout=5).status_code == 200
+    finally:
+        sock.close()

@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from services.common.models import new_id
+from services.common.sealing import link_keys, unseal
 from services.identity.models import Company, Membership, OutboxEvent, User, db
 from services.identity.passwords import hash_password
 
@@ -126,3 +127,8 @@ def at_once(count_: int, call: Callable[[int], object]) -> list:
     for thread in threads:
         thread.join(timeout=120)
     return results
+
+
+def open_link(sealed: str) -> str:
+    """A link identity sealed for the mailer alone, opened with the tests' key."""
+    return unseal(sealed, {"MAIL_LINK_KEYS": link_keys()})

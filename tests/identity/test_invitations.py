@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -10,7 +11,7 @@ import sqlalchemy as sa
 from services.common.models import utcnow
 from services.identity.models import Invitation, User, db
 
-from .helpers import assert_problem, make_company, make_user, outbox, sign_in
+from .helpers import assert_problem, make_company, make_user, open_link, outbox, sign_in
 
 
 def _invite(client, session, user_id: str) -> str:
@@ -20,7 +21,7 @@ def _invite(client, session, user_id: str) -> str:
     body = response.get_json()
     sent = [e for e in outbox(client.application) if e["type"] == "identity.invitation.sent"]
     assert sent[-1]["data"]["invitation_id"] == body["invitation_id"]
-    return parse_qs(urlsplit(sent[-1]["data"]["accept_url"]).query)["token"][0]
+    return parse_qs(urlsplit(open_link(sent[-1]["data"]["sealed_url"])).query)["token"][0]
 
 
 def _user(app, user_id: str) -> User:
@@ -41,9 +42,12 @@ def test_invitation_event_carries_everything_the_email_needs(app, client, admin)
     (event,) = outbox(app)
     assert event["type"] == "identity.invitation.sent" and event["subject"] == user_id
     data = event["data"]
-    token = parse_qs(urlsplit(data["accept_url"]).query)["token"][0]
-    assert data["accept_url"] == f"https://portal.example/portal/accept-invitation?token={token}"
+    # The link travels sealed for the mailer alone: the event shows no token.
+    accept_url = open_link(data["sealed_url"])
+    token = parse_qs(urlsplit(accept_url).query)["token"][0]
+    assert accept_url == f"https://portal.example/portal/accept-invitation?token={token}"
     assert len(token) >= 43  # 32 random bytes
+    assert token not in json.dumps(event) and "token=" not in json.dumps(event)
     assert data == {
         "invitation_id": body["invitation_id"],
         "email": "dana@client.example",
@@ -54,7 +58,7 @@ def test_invitation_event_carries_everything_the_email_needs(app, client, admin)
             "locale": "en",
             "time_zone": None,
         },
-        "accept_url": data["accept_url"],
+        "sealed_url": data["sealed_url"],
         "expires_at": data["expires_at"],
         "invited_by": {"id": admin.user_id, "name": "Someone"},
         "companies": [{"id": acme, "name": "Acme"}],

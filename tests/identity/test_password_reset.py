@@ -3,6 +3,7 @@ with it once, and the throttling of requests."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 from services.common.models import utcnow
 from services.identity.models import PasswordReset, db
 
-from .helpers import PASSWORD, assert_problem, make_user, outbox, sign_in
+from .helpers import PASSWORD, assert_problem, make_user, open_link, outbox, sign_in
 
 NEW_PASSWORD = "lantern orchard velvet 42"
 
@@ -24,7 +25,8 @@ def _ask(client, email: str, address: str = "203.0.113.5"):
 
 def _reset_token(app) -> str:
     (event,) = [e for e in outbox(app) if e["type"] == "identity.password_reset.requested"][-1:]
-    return parse_qs(urlsplit(event["data"]["reset_url"]).query)["token"][0]
+    link = open_link(event["data"]["sealed_url"])
+    return parse_qs(urlsplit(link).query)["token"][0]
 
 
 def _confirm(client, token: str, password: str = NEW_PASSWORD):
@@ -49,9 +51,14 @@ def test_request_publishes_the_link_for_the_mailer(app, client):
             "locale": "en",
             "time_zone": None,
         },
-        "reset_url": f"https://portal.example/portal/reset-password?token={token}",
+        "sealed_url": data["sealed_url"],
         "expires_at": data["expires_at"],
     }
+    # Sealed for the mailer alone: the event itself shows no token.
+    assert open_link(data["sealed_url"]) == (
+        f"https://portal.example/portal/reset-password?token={token}"
+    )
+    assert token not in json.dumps(event)
     assert len(token) >= 43 and data["expires_at"].endswith("Z")
     with app.app_context():
         reset = db.session.scalars(sa.select(PasswordReset)).one()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -10,7 +11,7 @@ import sqlalchemy as sa
 
 from services.identity.models import Company, SecureLink, db
 
-from .helpers import assert_problem, make_company, outbox
+from .helpers import assert_problem, make_company, open_link, outbox
 
 
 def _issue(client, agent, company_id: str, **body: object):
@@ -80,7 +81,8 @@ def test_a_link_is_emailed_to_the_contact_only_when_asked_and_possible(app, clie
     link = _issue(client, agent, company, send_to_contact=True, locale="fr").get_json()
     issued = [e for e in outbox(app) if e["type"] == "identity.link.issued"]
     assert issued[0]["data"]["contact"]["email"] == "claire@acme.example"
-    assert issued[0]["data"]["url"] == link["url"] and issued[0]["data"]["locale"] == "fr"
+    assert open_link(issued[0]["data"]["sealed_url"]) == link["url"]
+    assert link["token"] not in json.dumps(issued[0]) and issued[0]["data"]["locale"] == "fr"
 
 
 def test_bad_links_are_clear_4xx(app, client, agent):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterator
 
@@ -9,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from services.common.events import Event
+from services.common.sealing import link_keys, seal, unseal
 from services.common.testing import TokenMinter
 from services.mailer import create_app
 from services.mailer.models import Email, OutboxEvent, db
@@ -50,6 +52,19 @@ def client(app):
     return app.test_client()
 
 
+@functools.cache
+def sealed(link: str) -> str:
+    """`link` sealed for the mailer as identity and onboarding send it (the tests' key); one
+    link, one sealed string, as one invitation's e-mail and its resends carry."""
+    return seal(link, {"MAIL_LINK_KEYS": link_keys()})
+
+
+def opened(data: dict) -> str | None:
+    """The link an event's data (or the e-mail log's copy of it) holds, opened; None if none."""
+    value = data.get("sealed_url")
+    return value and unseal(value, {"MAIL_LINK_KEYS": link_keys()})
+
+
 def invitation_event(
     expires_at: str = "2026-12-01T09:30:00Z",
     accept_url: str = "https://portal.example.com/invitations/accept?token=s3cr3t-t0ken",
@@ -70,7 +85,7 @@ def invitation_event(
                 "locale": "fr",
                 **user,
             },
-            "accept_url": accept_url,
+            "sealed_url": sealed(accept_url),
             "expires_at": expires_at,
             "invited_by": {"id": str(uuid.uuid4()), "name": "Jean Dupont"},
             "companies": [
@@ -102,7 +117,7 @@ def password_reset_event(**user) -> Event:
                 "time_zone": "Europe/Paris",
                 **user,
             },
-            "reset_url": RESET_URL,
+            "sealed_url": sealed(RESET_URL),
             "expires_at": "2026-12-01T09:30:00Z",
         },
     )

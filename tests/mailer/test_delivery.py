@@ -106,28 +106,53 @@ def test_the_replica_keeps_the_newest_facts_whatever_order_events_arrive_in(app)
         assert recipient.email == "pablo@example.com"
 
 
-def test_smtp_down_is_retried_then_parked_as_failed_and_sent_once_it_is_back(app, mail):
+def test_smtp_down_is_an_outage_waited_out_without_spending_an_attempt(app, mail):
     event = invitation_event()
     app.config["SMTP_PORT"] = free_port()  # nothing listens there: connection refused
 
-    first = handle_message(app, body(event), 0)
-    assert (first.action, first.attempt) == ("retry", 1)
-    assert "ConnectionRefusedError" in first.error
+    outcome = handle_message(app, body(event), 0)
+    assert (outcome.action, outcome.attempt, outcome.dependency) == ("wait", 0, "smtp")
+    assert "ConnectionRefusedError" in outcome.error
     assert emails(app) == []
     assert outbox(app, "mailer.email.failed") == []
 
-    last = handle_message(app, body(event), len(app.config["RETRY_DELAYS"]))
+    app.config["SMTP_PORT"] = mail.port
+    assert handle_message(app, body(event), 0).action == "ack"
+    assert len(mail.messages) == 1
+
+
+class _Deferring:
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        return "450 4.2.1 Mailbox busy, try again later"
+
+
+def test_a_recipient_refused_for_now_is_retried_then_parked_as_failed_then_sent(app, mail):
+    """The server is up and answers; only this address fails: a few attempts, then parked."""
+    event = invitation_event()
+    deferring = Controller(_Deferring(), hostname="127.0.0.1", port=free_port())
+    deferring.start()
+    try:
+        app.config["SMTP_PORT"] = deferring.port
+        first = handle_message(app, body(event), 0)
+        assert (first.action, first.attempt) == ("retry", 1)
+        assert "450" in first.error
+        assert emails(app) == []
+        assert outbox(app, "mailer.email.failed") == []
+
+        last = handle_message(app, body(event), len(app.config["RETRY_DELAYS"]))
+    finally:
+        deferring.stop()
     assert last.action == "park"
     (row,) = emails(app)
     assert row.status == "failed"
-    assert "ConnectionRefusedError" in row.error
+    assert "450" in row.error
     assert row.subject == "Dupont & Associés vous invite sur son portail client"
     (failed,) = outbox(app, "mailer.email.failed")
     assert failed.data["email_id"] == row.id
-    assert "ConnectionRefusedError" in failed.data["error"]
+    assert "450" in failed.data["error"]
     assert mail.messages == []
 
-    # The operator replays the parked event once the relay is back.
+    # The operator replays the parked event once the address takes mail again.
     app.config["SMTP_PORT"] = mail.port
     assert handle_message(app, body(event), 0).action == "ack"
 

@@ -8,7 +8,7 @@ import pytest
 from services.common.consumer import handle_message
 from services.common.events import Event
 
-from .conftest import body, emails
+from .conftest import body, emails, sealed
 
 URL = "https://portal.example.com/portal/interventions/5b2e"
 
@@ -104,7 +104,7 @@ def test_a_secure_link_is_emailed_to_the_contact_and_not_kept(app, mail):
     url = "https://portal.example.com/portal/link?token=s3cr3t-l1nk"
     data = {
         "link": {"id": "l1", "company_id": "c1", "scope": {"type": "company", "id": "c1"}},
-        "url": url,
+        "sealed_url": sealed(url),
         "company": {"id": "c1", "name": "Acme"},
         "contact": {"name": "Claire Martin", "email": "claire@acme.example"},
         "locale": "fr",
@@ -116,3 +116,4 @@ def test_a_secure_link_is_emailed_to_the_contact_and_not_kept(app, mail):
     assert message["Subject"] == "Votre portail client Dupont & Associés pour Acme"
     assert url in message.get_body(("plain",)).get_content()
     assert "s3cr3t-l1nk" not in str(emails(app)[0].event_data)
+    assert emails(app)[0].event_data["sealed_url"] is None  # not even sealed

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
+from services.common.sealing import link_keys
 from services.mailer.catalog import NOTIFICATIONS, invitation_addressees
 from services.mailer.rendering import (
     LOCALES,
@@ -16,7 +17,7 @@ from services.mailer.rendering import (
     resolve_time_zone,
 )
 
-from .conftest import invitation_event, password_reset_event, sharing_event
+from .conftest import invitation_event, password_reset_event, sealed, sharing_event
 
 ACCEPT_URL = "https://portal.example.com/invitations/accept?token=s3cr3t-t0ken"
 
@@ -173,7 +174,7 @@ ONBOARDING_SAMPLES = {
         "access_request_id": "r1",
         "group": {"id": "g1", "name": "Key accounts"},
         "contact": {"name": "Marie Curie", "email": "marie@example.com", "locale": "fr"},
-        "resume_url": "https://portal.example.com/portal/onboarding/resume?token=abc",
+        "sealed_url": sealed("https://portal.example.com/portal/onboarding/resume?token=abc"),
         "expires_at": "2026-12-01T09:30:00Z",
     },
     "onboarding.additional_contact.added": {
@@ -195,7 +196,7 @@ def _intervention_sample(to: str | None = None) -> dict:
 
 FIELD_SERVICE_SAMPLES = {
     "identity.link.issued": lambda: {
-        "url": "https://portal.example.com/portal/link?token=t",
+        "sealed_url": sealed("https://portal.example.com/portal/link?token=t"),
         "company": {"id": "c1", "name": "Globex Inc."},
         "contact": {"name": "Claire", "email": "claire@globex.example"},
         "locale": None,
@@ -234,6 +235,7 @@ def test_every_email_renders_in_every_language_with_the_firm_and_no_leftovers(
     # The dispatch desk's address is a setting of the running mailer.
     settings = Flask(__name__)
     settings.config.update(MAIL_DISPATCH_ADDRESS="dispatch@firm.example", MAIL_DISPATCH_LOCALE="en")
+    settings.config["MAIL_LINK_KEYS"] = link_keys()  # opens the sealed links
     with settings.app_context():
         addressees = notification.addressees(data)
     assert addressees, event_type

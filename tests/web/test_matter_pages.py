@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask, Response, jsonify, request
 
-from services.common.testing import ServedApp
+from services.common.testing import ServedApp, free_port
 
 MATTER, DOCUMENT = str(uuid.uuid4()), str(uuid.uuid4())
 PREVIEW = b"%PDF-1.7\n" + b"x" * 300_000
@@ -237,3 +237,27 @@ def test_a_decision_already_made_is_final(browser, stand_in):
     assert sent.status_code == 302
     shown = browser.get(sent.location)
     assert "You have already decided on this matter; a decision is final." in shown.text
+
+
+def test_with_api_direct_each_call_goes_to_the_service_owning_its_path(stand_in, portal_app):
+    """WEB_API_DIRECT: no call goes to the gateway; a matter's page reads sharing for the matter
+    and documents for its attachments, and a service that is down is the one that fails."""
+    down = f"http://127.0.0.1:{free_port()}"
+    services = ("identity", "sharing", "documents", "interventions", "onboarding", "mailer")
+
+    def signed_in(**upstreams: str):
+        app = portal_app(
+            GATEWAY_URL=down,
+            API_DIRECT=True,
+            API_UPSTREAMS={name: upstreams.get(name, stand_in.url) for name in services},
+            WTF_CSRF_ENABLED=False,
+        )
+        client = app.test_client()
+        answer = client.post("/portal/sign-in", data={"email": "sam@example.com", "password": "pw"})
+        assert answer.status_code == 302, answer.text
+        return client
+
+    page = signed_in().get(f"/portal/matters/{MATTER}")
+    assert page.status_code == 200 and "contract.pdf" in page.text
+    assert signed_in(documents=down).get(f"/portal/matters/{MATTER}").status_code == 503
+    assert signed_in(identity=stand_in.url, sharing=down).get("/portal/matters").status_code == 503

@@ -1,0 +1,153 @@
+"""The mailer's sending rate: N invitation events queued in RabbitMQ, then the mailer's worker
+(consumer, PostgreSQL, outbox relay) sends them to a local SMTP sink in its own process; once
+with the SMTP session kept across e-mails (as it runs), once with a session per e-mail (as it
+ran before), in the same run.
+
+    .venv/bin/python -m bench mailer [--emails 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pika
+
+from services.common import broker, migrate
+from services.common.events import Event
+from services.common.testing import PG_URL, free_port, pg_admin, throwaway_vhost, wait_until
+
+
+def _invitation(i: int) -> Event:
+    user_id = str(uuid.uuid4())
+    return Event(
+        type="identity.invitation.sent",
+        subject=user_id,
+        source="/identity",
+        data={
+            "invitation_id": str(uuid.uuid4()),
+            "user": {"id": user_id, "email": f"bench{i}@example.com", "name": f"Bench {i}"},
+            "accept_url": "https://portal.example.com/invitations/accept?token=t",
+            "expires_at": "2099-01-01T00:00:00Z",
+            "invited_by": {"id": str(uuid.uuid4()), "name": "Jean Dupont"},
+            "companies": [{"id": str(uuid.uuid4()), "name": "Acme SA"}],
+        },
+    )
+
+
+def _queue(app, url: str, count: int) -> None:
+    config = app.config
+    connection = broker.connect(url)
+    channel = connection.channel()
+    broker.declare_exchange(channel, config["EVENT_EXCHANGE"])
+    keys = sorted(app.extensions["portal"].handlers)
+    broker.declare_service_queues(
+        channel,
+        config["EVENT_EXCHANGE"],
+        "mailer",
+        keys,
+        config["RETRY_DELAYS"],
+        config["DELIVERY_LIMIT"],
+    )
+    channel.confirm_delivery()
+    for i in range(count):
+        event = _invitation(i)
+        properties = pika.BasicProperties(message_id=event.id, type=event.type, delivery_mode=2)
+        channel.basic_publish(
+            config["EVENT_EXCHANGE"], event.type, event.to_json().encode(), properties
+        )
+    connection.close()
+
+
+def run(count: int, session_per_email: bool, smtp_port: int, mail_dir: Path) -> float:
+    """E-mails per second for `count` invitations."""
+    from services.common.worker import start_worker
+    from services.mailer import create_app, smtp
+
+    name = f"portal_bench_mailer_{uuid.uuid4().hex[:8]}"
+    pg_admin(f'CREATE DATABASE "{name}"')
+    send = smtp.send
+    try:
+        migrate.upgrade("mailer", f"{PG_URL}/{name}")
+        with throwaway_vhost(f"-bench-mailer-{uuid.uuid4().hex[:6]}") as url:
+            app = create_app(
+                SQLALCHEMY_DATABASE_URI=f"{PG_URL}/{name}",
+                AMQP_URL=url,
+                SMTP_HOST="127.0.0.1",
+                SMTP_PORT=smtp_port,
+                PORTAL_FIRM_NAME="Dupont & Associés",
+                MAIL_FROM="Dupont & Associés <portail@dupont.example>",
+            )
+            _queue(app, url, count)
+            if session_per_email:
+
+                def send_alone(config, message) -> None:
+                    try:
+                        send(config, message)
+                    finally:
+                        smtp.close_session()
+
+                smtp.send = send_alone
+            before = len(os.listdir(mail_dir))
+            stop = threading.Event()
+            started = time.perf_counter()
+            threads = start_worker(app, stop)
+            wait_until(
+                lambda: len(os.listdir(mail_dir)) - before >= count,
+                timeout=600,
+                interval=0.1,
+                message=f"{count} e-mails",
+            )
+            elapsed = time.perf_counter() - started
+            stop.set()
+            for thread in threads:
+                thread.join(timeout=30)
+            with app.app_context():
+                app.extensions["portal"].db.engine.dispose()
+            return count / elapsed
+    finally:
+        smtp.send = send
+        pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--emails", type=int, default=1000)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as folder:
+        mail_dir = Path(folder)
+        port = free_port()
+        sink = subprocess.Popen(
+            [sys.executable, "-m", "services.common.smtp_sink", "--port", str(port)]
+            + ["--dir", str(mail_dir)],
+            stdout=subprocess.DEVNULL,
+        )
+        try:
+            wait_until(lambda: _listening(port), timeout=30, message="the SMTP sink")
+            kept = run(args.emails, False, port, mail_dir)
+            alone = run(args.emails, True, port, mail_dir)
+        finally:
+            sink.terminate()
+            sink.wait(timeout=30)
+    print(f"| mailer, {args.emails} invitations | e-mails/s |\n|---|---|")
+    print(f"| SMTP session kept across e-mails | {kept:.0f} |")
+    print(f"| one SMTP session per e-mail | {alone:.0f} |")
+    print(f"\nkept / per e-mail: {kept / alone:.2f}")
+    return 0
+
+
+def _listening(port: int) -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
