@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint lock bench clean
+.PHONY: run test lint lock bench faults clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,13 @@ lock: $(STAMP)
 
 test: lint
 	$(BIN)/pytest
+
+# The fault ledger (tests/ops/test_fault_ledger.py): minutes long, so not part of `make test`.
+faults: $(STAMP)
+	mkdir -p var
+	LEDGER_OPERATIONS=$${LEDGER_OPERATIONS:-1000} LEDGER_REPORT=var/fault-ledger.json \
+		$(BIN)/pytest tests/ops/test_fault_ledger.py -q -p no:logging
+	cat var/fault-ledger.json
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

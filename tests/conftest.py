@@ -6,17 +6,22 @@ pytest_plugins = ["services.common.testing"]
 
 
 @contextlib.contextmanager
-def running_suite(name, tmp_path_factory, new_database, s3_server, smtp_server):
+def running_suite(name, tmp_path_factory, new_database, s3_server, smtp_server, **overrides):
     """The whole suite as real processes, on databases and a RabbitMQ vhost of its own.
 
     Its workers consume every service's queue, so it gets a vhost of its own: in-process tests
-    that run a worker on the shared vhost would otherwise race it for their messages."""
+    that run a worker on the shared vhost would otherwise race it for their messages.
+    `overrides` replace settings: databases (<SERVICE>_DATABASE_URL: no new one is made), the
+    bucket, or AMQP_URL (a broker of the test's own: no vhost is made)."""
     from services.common.testing import throwaway_vhost
     from services.topology import SERVICES
 
     from .suite import Suite
 
-    env = {f"{s.upper()}_DATABASE_URL": new_database(s) for s in SERVICES}
+    env = {}
+    for service in SERVICES:
+        key = f"{service.upper()}_DATABASE_URL"
+        env[key] = overrides.get(key) or new_database(service)
     env.update({k: str(v) for k, v in s3_server.items() if k.startswith("S3_")})
     env.update(
         SMTP_HOST="127.0.0.1",
@@ -32,7 +37,13 @@ def running_suite(name, tmp_path_factory, new_database, s3_server, smtp_server):
         IDENTITY_LOGIN_MAX_PER_ADDRESS="1000",
         ONBOARDING_GUESS_MAX_PER_ADDRESS="1000",
     )
-    with throwaway_vhost(f"-{name}") as amqp_url:
+    env.update(overrides)
+    broker = (
+        contextlib.nullcontext(overrides["AMQP_URL"])
+        if "AMQP_URL" in overrides
+        else throwaway_vhost(f"-{name}")
+    )
+    with broker as amqp_url:
         running = Suite(tmp_path_factory.mktemp(name), {**env, "AMQP_URL": amqp_url})
         try:
             running.start()
