@@ -27,7 +27,7 @@ def running_suite(name, tmp_path_factory, new_database, s3_server, smtp_server, 
         SMTP_HOST="127.0.0.1",
         SMTP_PORT=str(smtp_server.port),
         RETRY_DELAYS="0.5,1,1,2,2",
-        RELAY_IDLE_SECONDS="0.05",
+        OUTBOX_RELAY_IDLE_SECONDS="0.05",
         RECONNECT_MAX_SECONDS="2",
         DOCUMENTS_MAX_UPLOAD_BYTES=str(8 * 2**20),
         # Every person of every story comes from 127.0.0.1: ceilings sized for one office would
