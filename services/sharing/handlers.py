@@ -10,7 +10,6 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields
 
-from services.common.consumer import batched
 from services.common.events import Event
 from services.common.replicas import is_newer
 
@@ -61,7 +60,9 @@ def _locked(model: type, key: object) -> object | None:
     return db.session.get(model, key, with_for_update=True)
 
 
-@batched
+# The replica handlers here are not @batched (services/common/consumer.py): each may lock many
+# matters (an audience refresh), and in a batch the locks of several events would not follow one
+# order, so a request locking a matter could deadlock with the worker.
 def on_company(event: Event) -> None:
     apply_company(CompanySchema().load(event.data))
 
@@ -102,7 +103,6 @@ def _upsert_user(data: dict, full: bool) -> User | None:
     return user
 
 
-@batched
 def on_user(event: Event) -> None:
     apply_user(UserSchema().load(event.data))
 
@@ -118,7 +118,6 @@ def apply_user(data: dict) -> None:
         audience.refresh_user(user.id)
 
 
-@batched
 def on_membership(event: Event) -> None:
     apply_membership(MembershipSchema().load(event.data))
 
