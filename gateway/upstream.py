@@ -16,6 +16,7 @@ import os
 import select
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
@@ -33,6 +34,10 @@ SPLICE_MIN = 1024 * 1024
 PIPE_SIZE = 1024 * 1024
 _SPLICE = getattr(os, "SPLICE_F_MOVE", 0) | getattr(os, "SPLICE_F_NONBLOCK", 0)
 _MAX_LINE = 65536
+# A service closes a kept-alive connection after gunicorn's keep-alive timeout (2 s by default).
+# A connection idle for longer than this is not reused: a request with a body sent just as the
+# service closes it could not be sent again, and would fail with a 502.
+MAX_IDLE_SECONDS = 1.0
 _MAX_HEADERS = 200
 
 
@@ -79,7 +84,7 @@ class Pool:
                 conn = self._idle.pop()
             except IndexError:
                 break
-            if conn.usable():
+            if time.monotonic() - conn.idle_since < MAX_IDLE_SECONDS and conn.usable():
                 return conn, True
             conn.close()
         try:
@@ -97,16 +102,18 @@ class Pool:
 
     def give_back(self, conn: _Connection) -> None:
         if len(self._idle) < self.maxsize:
+            conn.idle_since = time.monotonic()
             self._idle.append(conn)
         else:
             conn.close()
 
 
 class _Connection:
-    __slots__ = ("sock", "file")
+    __slots__ = ("sock", "file", "idle_since")
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
+        self.idle_since = 0.0
         # Made once per connection: readline and read1 run in C. The buffer holds heads; a
         # body block larger than it is read straight into its own bytes (no copy, no idle RAM).
         self.file: BinaryIO = sock.makefile("rb", buffering=_HEAD_BUFFER)

@@ -219,3 +219,19 @@ def test_an_answer_sent_before_the_body_was_read_reaches_the_client(serve):
         assert pool._idle == []  # the connection carried half a request: never reused
     finally:
         listener.close()
+
+
+def test_a_connection_idle_near_the_services_keep_alive_timeout_is_not_reused(serve, monkeypatch):
+    """The service may be closing it at that very moment; a request with a body sent on it then
+    could not be sent again."""
+    import gateway.upstream
+
+    monkeypatch.setattr(gateway.upstream, "MAX_IDLE_SECONDS", 0.05)
+    server, pool = serve(lambda n, _: (ok(), False))  # the service keeps it open meanwhile
+    assert get(pool) == (200, b"hello")
+    assert get(pool, "POST", b"data") == (200, b"hello")  # at once: reused
+    assert server.connections == 1
+
+    threading.Event().wait(0.1)
+    assert get(pool, "POST", b"data") == (200, b"hello")
+    assert server.connections == 2
