@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -24,6 +23,7 @@ from gateway.upstream import (
     pool_for,
 )
 from gateway.upstream import Response as Upstream
+from services.common import splice
 from services.common.network import Network
 from services.common.problems import problem
 
@@ -170,7 +170,7 @@ def _splice_target(environ: dict) -> Any:
     """The client's socket when large bodies may be spliced into it: gunicorn's gevent worker
     (non-blocking sockets, greenlets), on Linux, without TLS; else None."""
     sock = environ.get("gunicorn.socket")
-    if sock is None or not hasattr(os, "splice") or hasattr(sock, "cipher"):
+    if sock is None or not splice.available() or hasattr(sock, "cipher"):
         return None
     return sock if is_module_patched("socket") else None
 

@@ -10,7 +10,6 @@ line, headers and a body framed by Content-Length, chunked coding or the connect
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import select
@@ -22,6 +21,7 @@ from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 from gateway.config import Settings
+from services.common import splice
 
 # Uploads and bodies under SPLICE_MIN go through Python in blocks of this size: per 256 MiB the
 # gateway spent 0.14 s of CPU at 64 KiB, 0.11 s at 256 KiB, 0.09 s at 1 MiB (bench/attachments.py);
@@ -31,8 +31,6 @@ _HEAD_BUFFER = 16 * 1024
 # Bodies from this size on go from socket to socket by splice(2), through a pipe; smaller ones
 # cost less in Python than a pipe costs to make.
 SPLICE_MIN = 1024 * 1024
-PIPE_SIZE = 1024 * 1024
-_SPLICE = getattr(os, "SPLICE_F_MOVE", 0) | getattr(os, "SPLICE_F_NONBLOCK", 0)
 _MAX_LINE = 65536
 # A service closes a kept-alive connection after gunicorn's keep-alive timeout (2 s by default).
 # A connection idle for longer than this is not reused: a request with a body sent just as the
@@ -230,27 +228,16 @@ class Response:
         head_part = self.conn.file.read1(min(self._left, _HEAD_BUFFER))  # empties the buffer
         left = self._left - len(head_part)
         yield head_part  # maybe b"": the server still sends the headers on it
-        source, target = self.conn.sock.fileno(), out.fileno()
-        pipe_out, pipe_in = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
-        capacity = _grow(pipe_in)
         try:
-            while left:
-                try:
-                    moved = os.splice(source, pipe_in, min(left, capacity), flags=_SPLICE)
-                except BlockingIOError:
-                    wait_read(source, timeout=self.pool.read_timeout)
-                    continue
-                if not moved:
-                    raise NoAnswer(f"the body ended {left} bytes early")
-                left -= moved
-                while moved:
-                    try:
-                        moved -= os.splice(pipe_out, target, moved, flags=_SPLICE)
-                    except BlockingIOError:
-                        wait_write(target)  # a slow reader holds a greenlet, nothing more
-        finally:
-            os.close(pipe_out)
-            os.close(pipe_in)
+            splice.move(
+                self.conn.sock.fileno(),
+                out.fileno(),
+                left,
+                lambda fd: wait_read(fd, timeout=self.pool.read_timeout),
+                wait_write,  # a slow reader holds a greenlet, nothing more
+            )
+        except EOFError as exc:
+            raise NoAnswer(str(exc)) from exc
         self.release()
 
     def release(self) -> None:
@@ -351,15 +338,6 @@ def _send(sock: socket.socket, head: bytes, body: bytes | Any | None, chunked: b
             sock.sendall(block)
     if chunked:
         sock.sendall(b"0\r\n\r\n")
-
-
-def _grow(pipe: int) -> int:
-    """The pipe's capacity, raised to PIPE_SIZE where the kernel allows (1 MiB is the default
-    limit for unprivileged processes): half the CPU per byte relayed of its default 64 KiB."""
-    try:
-        return fcntl.fcntl(pipe, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
-    except OSError:
-        return 64 * 1024
 
 
 def _status_line(file: BinaryIO) -> tuple[str, int, str]:

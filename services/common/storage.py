@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import fcntl
 import hashlib
 import logging
 import os
@@ -22,6 +21,7 @@ from flask import Flask
 from minio import Minio
 from minio.error import MinioException, S3Error
 
+from . import splice
 from .config import env_bool, env_int, env_str
 from .problems import ProblemError
 
@@ -265,9 +265,7 @@ def deleted_on_error(app: Flask, key: str) -> Iterator[None]:
 # A download from this size on moves from the store's socket to the client's inside the kernel
 # (splice(2)): a quarter of the CPU of copying each block through Python (bench/attachments.py).
 SPLICE_MIN = MIB
-PIPE_SIZE = MIB
 _FIRST_READ = 64 * 1024
-_SPLICE_FLAGS = getattr(os, "SPLICE_F_MOVE", 0) | getattr(os, "SPLICE_F_NONBLOCK", 0)
 
 
 class ObjectStream:
@@ -298,7 +296,7 @@ class ObjectStream:
         """(the bytes read along with the head, the store's socket, the bytes left after them),
         or None when the body cannot be spliced."""
         response, client = self._response, self._client
-        if client is None or not hasattr(os, "splice") or hasattr(client, "cipher"):
+        if client is None or not splice.available() or hasattr(client, "cipher"):
             return None
         if type(client).__module__.startswith("gevent"):
             return None  # a blocking poll would stop every greenlet
@@ -325,44 +323,24 @@ def _splice(
     first: bytes, source: socket.socket, left: int, target: socket.socket
 ) -> Iterator[bytes]:
     yield first  # maybe b"": the server still sends the status line and headers on it
-    timeout = source.gettimeout()
-    pipe_out, pipe_in = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
-    capacity = _grow(pipe_in)
+    timeout = source.gettimeout()  # with a timeout, the socket is non-blocking underneath
+
+    def wait(sock: socket.socket, events: int, timeout: float | None) -> None:
+        poller = select.poll()
+        poller.register(sock, events)
+        if not poller.poll(None if timeout is None else timeout * 1000):
+            raise TimeoutError("the store sent nothing in time")
+
     try:
-        while left:
-            moved = _splice_once(source.fileno(), pipe_in, min(left, capacity), source, timeout)
-            if not moved:
-                raise ConnectionError(f"the store's answer ended {left} bytes early")
-            left -= moved
-            while moved:
-                moved -= _splice_once(pipe_out, target.fileno(), moved, target, None)
-    finally:
-        os.close(pipe_out)
-        os.close(pipe_in)
-
-
-def _grow(pipe: int) -> int:
-    """The pipe's capacity, raised to PIPE_SIZE where the kernel allows (1 MiB is the default
-    limit for unprivileged processes): half the CPU per byte relayed of its default 64 KiB."""
-    try:
-        return fcntl.fcntl(pipe, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
-    except OSError:
-        return 64 * 1024
-
-
-def _splice_once(
-    fd_in: int, fd_out: int, size: int, sock: socket.socket, timeout: float | None
-) -> int:
-    """One splice(2); a socket with a timeout is non-blocking underneath: wait for it here."""
-    while True:
-        try:
-            return os.splice(fd_in, fd_out, size, flags=_SPLICE_FLAGS)
-        except BlockingIOError:
-            events = select.POLLIN if sock.fileno() == fd_in else select.POLLOUT
-            poller = select.poll()
-            poller.register(sock, events)
-            if not poller.poll(None if timeout is None else timeout * 1000):
-                raise TimeoutError("the store sent nothing in time") from None
+        splice.move(
+            source.fileno(),
+            target.fileno(),
+            left,
+            lambda _fd: wait(source, select.POLLIN, timeout),
+            lambda _fd: wait(target, select.POLLOUT, None),
+        )
+    except EOFError as exc:
+        raise ConnectionError(f"the store's answer: {exc}") from exc
 
 
 def open_stream(
