@@ -58,6 +58,31 @@ DEPENDENCY_WAITING = Gauge(
     "1 while a consumer waits out an outage of a dependency (database, smtp)",
     ["service", "dependency"],
 )
+# The outbox relay (services/common/outbox.py).
+# Two relays of a service report the same backlog: in multiprocess mode keep the highest.
+OUTBOX_PENDING = Gauge(
+    "portal_outbox_pending", "Unpublished outbox rows", ["service"], multiprocess_mode="livemax"
+)
+OUTBOX_OLDEST_AGE = Gauge(
+    "portal_outbox_oldest_pending_age_seconds",
+    "Age of the oldest unpublished outbox row (0 when none)",
+    ["service"],
+    multiprocess_mode="livemax",
+)
+OUTBOX_PUBLISHED = Counter(
+    "portal_outbox_published", "Outbox rows published and confirmed", ["service", "event_type"]
+)
+OUTBOX_FAILURES = Counter(
+    "portal_outbox_publish_failures",
+    "Publishes left for the next try (reason: nack, returned, connection)",
+    ["service", "reason"],
+)
+OUTBOX_ACTIVE = Gauge(
+    "portal_relay_active",
+    "1 while this process is the service's active relay",
+    ["service"],
+    multiprocess_mode="livesum",
+)
 # The mailer's sending path (services/mailer/smtp.py).
 EMAILS_SENT = Counter(
     "portal_emails_sent_total", "E-mails accepted by the SMTP server", ["template", "language"]

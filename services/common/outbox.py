@@ -45,40 +45,21 @@ import pika
 import sqlalchemy as sa
 from flask import Flask
 from pika.exceptions import AMQPError
-from prometheus_client import Counter, Gauge
 
 from . import broker, purge
 from .events import Event
 from .models import OUTBOX_CHANNEL, utcnow
-from .observability import BROKER_CONNECTED
+from .observability import (
+    BROKER_CONNECTED,
+    OUTBOX_ACTIVE,
+    OUTBOX_FAILURES,
+    OUTBOX_OLDEST_AGE,
+    OUTBOX_PENDING,
+    OUTBOX_PUBLISHED,
+)
 
 log = logging.getLogger(__name__)
 
-# Registered on the default registry; the worker's admin server exposes them (CONTRACTS.md).
-# Two relays of a service report the same backlog: in multiprocess mode keep the highest.
-PENDING = Gauge(
-    "portal_outbox_pending", "Unpublished outbox rows", ["service"], multiprocess_mode="livemax"
-)
-OLDEST_AGE = Gauge(
-    "portal_outbox_oldest_pending_age_seconds",
-    "Age of the oldest unpublished outbox row (0 when none)",
-    ["service"],
-    multiprocess_mode="livemax",
-)
-PUBLISHED = Counter(
-    "portal_outbox_published", "Outbox rows published and confirmed", ["service", "event_type"]
-)
-FAILURES = Counter(
-    "portal_outbox_publish_failures",
-    "Publishes left for the next try (reason: nack, returned, connection)",
-    ["service", "reason"],
-)
-ACTIVE = Gauge(
-    "portal_relay_active",
-    "1 while this process is the service's active relay",
-    ["service"],
-    multiprocess_mode="livesum",
-)
 
 METRICS_SECONDS = 5.0  # how often the active relay counts its backlog
 STOP_SECONDS = 5.0  # how long a stopping relay waits for the confirms in flight
@@ -205,7 +186,7 @@ class _Publisher:
         if self.stopping_since is None and self.error is None:
             self.error = reason  # the broker went, or closed our channel
         if self.in_flight:
-            FAILURES.labels(self.service, "connection").inc(len(self.in_flight))
+            OUTBOX_FAILURES.labels(self.service, "connection").inc(len(self.in_flight))
             self.in_flight.clear()  # their rows stay unpublished: the next connection resends
         self.connection.ioloop.stop()
 
@@ -227,7 +208,7 @@ class _Publisher:
                 self.confirmed.append((row_id, event_type))
             else:
                 reason = "nack" if not acked else "returned"
-                FAILURES.labels(self.service, reason).inc()
+                OUTBOX_FAILURES.labels(self.service, reason).inc()
                 self.returned.discard(row_id)
                 log.warning("outbox row %s %s by the broker; kept for the next try", row_id, reason)
         self._schedule_pump()
@@ -329,7 +310,7 @@ class _Publisher:
             self.session.rollback()
             raise  # the rows stay unpublished and go again: a duplicate, never a loss
         for event_type, count in collections.Counter(t for _, t in done).items():
-            PUBLISHED.labels(self.service, event_type).inc(count)
+            OUTBOX_PUBLISHED.labels(self.service, event_type).inc(count)
 
     def _stopping(self, now: float) -> None:
         """Publish nothing new, wait (bounded) for the confirms in flight, mark them, close."""
@@ -360,8 +341,8 @@ class _Publisher:
 def update_backlog_metrics(app: Flask) -> None:
     service = app.config["SERVICE_NAME"]
     state = backlog(app)
-    PENDING.labels(service).set(state["pending"])
-    OLDEST_AGE.labels(service).set(state["oldest_pending_age_seconds"] or 0)
+    OUTBOX_PENDING.labels(service).set(state["pending"])
+    OUTBOX_OLDEST_AGE.labels(service).set(state["oldest_pending_age_seconds"] or 0)
 
 
 def relay_forever(app: Flask, subscriptions: dict[str, list[str]], stop: threading.Event) -> None:
@@ -375,7 +356,7 @@ def relay_forever(app: Flask, subscriptions: dict[str, list[str]], stop: threadi
             with app.app_context(), leadership(app, stop) as pg:
                 if stop.is_set():
                     break
-                ACTIVE.labels(service).set(1)
+                OUTBOX_ACTIVE.labels(service).set(1)
                 log.info("active outbox relay", extra={"service": service})
                 while not stop.is_set():
                     _declare(config, subscriptions)
@@ -386,7 +367,7 @@ def relay_forever(app: Flask, subscriptions: dict[str, list[str]], stop: threadi
         except Exception:
             log.exception("outbox relay failed; retrying in %.1fs", backoff)
         finally:
-            ACTIVE.labels(service).set(0)
+            OUTBOX_ACTIVE.labels(service).set(0)
             with contextlib.suppress(Exception), app.app_context():
                 app.extensions["portal"].db.session.remove()
         stop.wait(backoff)
