@@ -19,9 +19,11 @@ import uuid
 from pathlib import Path
 
 import pika
+from cryptography.fernet import Fernet
 
 from services.common import broker, migrate
 from services.common.events import Event
+from services.common.sealing import seal
 from services.common.testing import PG_URL, free_port, pg_admin, throwaway_vhost, wait_until
 
 
@@ -34,7 +36,9 @@ def _invitation(i: int) -> Event:
         data={
             "invitation_id": str(uuid.uuid4()),
             "user": {"id": user_id, "email": f"bench{i}@example.com", "name": f"Bench {i}"},
-            "accept_url": "https://portal.example.com/invitations/accept?token=t",
+            "email": f"bench{i}@example.com",
+            # As identity sends it: the link sealed for the mailer alone.
+            "sealed_url": seal("https://portal.example.com/invitations/accept?token=t"),
             "expires_at": "2099-01-01T00:00:00Z",
             "invited_by": {"id": str(uuid.uuid4()), "name": "Jean Dupont"},
             "companies": [{"id": str(uuid.uuid4()), "name": "Acme SA"}],
@@ -121,6 +125,8 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--emails", type=int, default=1000)
     args = parser.parse_args(argv)
+    # A throwaway key sealing the invitation links, for the events and the mailer alike.
+    os.environ.setdefault("MAIL_LINK_KEYS", Fernet.generate_key().decode())
     with tempfile.TemporaryDirectory() as folder:
         mail_dir = Path(folder)
         port = free_port()
