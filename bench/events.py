@@ -29,6 +29,7 @@ import sqlalchemy as sa
 
 from bench.backends import database
 from bench.harness import ROOT, free_port
+from bench.mailer import invitation, use_throwaway_link_key
 from services.common import broker
 from services.common.events import Event
 from services.common.smtp_sink import MailSink
@@ -198,22 +199,6 @@ def company_hops(url: str, identity_db: str, sharing_db: str, count: int) -> lis
     return samples
 
 
-def invitation(email: str) -> Event:
-    return Event(
-        type="identity.invitation.sent",
-        subject=str(uuid.uuid4()),
-        source="/identity",
-        data={
-            "invitation_id": str(uuid.uuid4()),
-            "user": {"id": str(uuid.uuid4()), "email": email, "name": "Bench", "locale": "en"},
-            "accept_url": "http://portal.example/portal/accept-invitation?token=abc",
-            "expires_at": "2030-01-01T00:00:00+00:00",
-            "invited_by": {"id": str(uuid.uuid4()), "name": "Admin"},
-            "companies": [{"id": str(uuid.uuid4()), "name": "Bench Ltd"}],
-        },
-    )
-
-
 def mailer_rate(url: str, sink: MailSink, count: int) -> float:
     """e-mails/s: `count` invitations published at once to the running mailer; from the first
     publish until the SMTP server has them all."""
@@ -249,6 +234,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--hops", type=int, default=200, help="companies created")
     parser.add_argument("--emails", type=int, default=500, help="invitations to the mailer")
     args = parser.parse_args(argv)
+    use_throwaway_link_key()  # identity and the mailer refuse to start without one
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-command lines
     print(f"load average before: {os.getloadavg()}")
     with ExitStack() as stack:

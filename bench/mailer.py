@@ -27,7 +27,9 @@ from services.common.sealing import seal
 from services.common.testing import PG_URL, free_port, pg_admin, throwaway_vhost, wait_until
 
 
-def _invitation(i: int) -> Event:
+def invitation(email: str) -> Event:
+    """`identity.invitation.sent` as identity publishes it: the link sealed for the mailer alone
+    (MAIL_LINK_KEYS: `use_throwaway_link_key`)."""
     user_id = str(uuid.uuid4())
     return Event(
         type="identity.invitation.sent",
@@ -35,15 +37,19 @@ def _invitation(i: int) -> Event:
         source="/identity",
         data={
             "invitation_id": str(uuid.uuid4()),
-            "user": {"id": user_id, "email": f"bench{i}@example.com", "name": f"Bench {i}"},
-            "email": f"bench{i}@example.com",
-            # As identity sends it: the link sealed for the mailer alone.
-            "sealed_url": seal("https://portal.example.com/invitations/accept?token=t"),
+            "email": email,
+            "user": {"id": user_id, "email": email, "name": "Bench", "locale": "en"},
+            "sealed_url": seal("https://portal.example.com/portal/accept-invitation?token=t"),
             "expires_at": "2099-01-01T00:00:00Z",
             "invited_by": {"id": str(uuid.uuid4()), "name": "Jean Dupont"},
             "companies": [{"id": str(uuid.uuid4()), "name": "Acme SA"}],
         },
     )
+
+
+def use_throwaway_link_key() -> None:
+    """A key sealing the benchmarks' invitation links, for the events and the mailer alike."""
+    os.environ.setdefault("MAIL_LINK_KEYS", Fernet.generate_key().decode())
 
 
 def _queue(app, url: str, count: int) -> None:
@@ -62,7 +68,7 @@ def _queue(app, url: str, count: int) -> None:
     )
     channel.confirm_delivery()
     for i in range(count):
-        event = _invitation(i)
+        event = invitation(f"bench{i}@example.com")
         properties = pika.BasicProperties(message_id=event.id, type=event.type, delivery_mode=2)
         channel.basic_publish(
             config["EVENT_EXCHANGE"], event.type, event.to_json().encode(), properties
@@ -125,8 +131,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--emails", type=int, default=1000)
     args = parser.parse_args(argv)
-    # A throwaway key sealing the invitation links, for the events and the mailer alike.
-    os.environ.setdefault("MAIL_LINK_KEYS", Fernet.generate_key().decode())
+    use_throwaway_link_key()
     with tempfile.TemporaryDirectory() as folder:
         mail_dir = Path(folder)
         port = free_port()
