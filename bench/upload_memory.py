@@ -40,9 +40,12 @@ def pod_mib(pid: int, field: str = "VmRSS") -> float:
     return sum(status_kib(p, field) for p in tree(pid)) / KIB
 
 
-def largest_mib(pid: int) -> float:
-    """The largest VmRSS of one process in the tree (a web process, or a drawing child)."""
-    return max(status_kib(p, "VmRSS") for p in tree(pid)) / KIB
+def largest(pid: int) -> tuple[float, str]:
+    """(MiB, which) of the process with the largest VmRSS in the tree under `pid`."""
+    web = set(children(pid))
+    kib, found = max((status_kib(p, "VmRSS"), p) for p in tree(pid))
+    which = "master" if found == pid else "web process" if found in web else "drawing.py child"
+    return kib / KIB, which
 
 
 def main(argv: list[str]) -> int:
@@ -64,13 +67,13 @@ def main(argv: list[str]) -> int:
         servers = _serve(running, payload, transfers, settings, GATEWAY_OPTIONS)
         transfers.gateway = servers["gateway"].url
         pid = servers["documents"].pid
-        idle, idle_one = pod_mib(pid), largest_mib(pid)
+        idle, idle_one = pod_mib(pid), largest(pid)
         peak, peak_one, stop = [idle], [idle_one], threading.Event()
 
         def sample() -> None:
             while not stop.wait(0.1):
                 peak[0] = max(peak[0], pod_mib(pid))
-                peak_one[0] = max(peak_one[0], largest_mib(pid))
+                peak_one[0] = max(peak_one[0], largest(pid))
 
         sampler = threading.Thread(target=sample)
         sampler.start()
@@ -89,7 +92,8 @@ def main(argv: list[str]) -> int:
             f"{count} uploads at once of a {args.size_mib} MiB PDF through the gateway in "
             f"{seconds:.1f} s (sizes {checked}); documents pod (master + 2 processes x 4 threads): "
             f"idle {idle:.0f} MiB, peak summed RSS {peak[0]:.0f} MiB (+{peak[0] - idle:.0f}); "
-            f"largest single process idle {idle_one:.0f} MiB, peak {peak_one[0]:.0f} MiB; "
+            f"largest single process idle {idle_one[0]:.0f} MiB, peak {peak_one[0][0]:.0f} MiB "
+            f"({peak_one[0][1]}); "
             f"{host_load(load_before)}"
         )
     return 0 if checked == "ok" else 1
