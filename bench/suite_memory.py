@@ -123,6 +123,8 @@ def report(sampler: Sampler, hwm: dict[int, int], moved: list[str], size: str, l
         rest, during = sampler.peak_mib(["at rest"], pid), sampler.peak_mib(moved, pid)
         # A process gone by the end (a drawing.py child) has no VmHWM left: what was sampled.
         peak = max(hwm[pid] / KIB, rest, during)
+        if not peak:
+            continue  # a drawing.py child that lived between two samples
         rows.append([name, f"{rest:.0f}", f"{during:.0f}", f"{peak:.0f}"])
         if peak >= LIMIT_MIB:
             over.append(f"{name} {peak:.0f}")
