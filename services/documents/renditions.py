@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import subprocess
 import sys
 import tempfile
@@ -44,6 +45,9 @@ UNDRAWABLE = 3  # drawing.py's exit status for a file it cannot read
 DRAW_TIMEOUT_SECONDS = 120  # 500 pages of a large PDF; a file that hangs PDFium is given up
 
 
+_DRAWING_ENV = {name: os.environ[name] for name in ("PATH", "PYTHONPATH") if name in os.environ}
+
+
 class Undrawable(Exception):
     """The file is damaged or in a form that cannot be read or drawn."""
 
@@ -52,7 +56,10 @@ def _draw(*args: str) -> bytes:
     """drawing.py's output for `args`, run in a child process (see the module's docstring)."""
     try:
         done = subprocess.run(
-            [sys.executable, DRAWING, *args], capture_output=True, timeout=DRAW_TIMEOUT_SECONDS
+            [sys.executable, DRAWING, *args],
+            capture_output=True,
+            timeout=DRAW_TIMEOUT_SECONDS,
+            env=_DRAWING_ENV,  # a hostile file's parser sees no password or key of ours
         )
     except subprocess.TimeoutExpired as exc:
         raise Undrawable(f"not drawn within {DRAW_TIMEOUT_SECONDS} s") from exc
