@@ -28,6 +28,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "relay vs pika confirm rates, company hop p50/p95/p99, mailer e-mails/s",
     ),
     "upload_memory": ("bench.upload_memory", "documents' memory during N PDF uploads at once"),
+    "suite_memory": (
+        "bench.suite_memory",
+        "VmRSS at rest and VmHWM of every process of the suite around a 1 GiB transfer",
+    ),
     "mailer": ("bench.mailer", "mailer worker e-mails/s to a local SMTP sink, kept vs new session"),
 }
 

@@ -29,7 +29,7 @@ from minio import Minio
 
 from bench.attachments import Payload, Transfers, _serve
 from bench.backends import seaweedfs
-from bench.harness import host_load, table
+from bench.harness import GATEWAY_OPTIONS, host_load, table
 from bench.rss import KIB, Sampler, status_kib
 
 PAGES = 20
@@ -124,7 +124,7 @@ def main(argv: list[str]) -> int:
         settings = {k: str(v) for k, v in s3.items() if k.startswith("S3_")}
         store = Minio(s3["S3_ENDPOINT"], s3["S3_ACCESS_KEY"], s3["S3_SECRET_KEY"], secure=False)
         transfers = Transfers(store, s3["S3_BUCKET"], Payload(1))  # ids, tokens; 1 MiB unused
-        servers = _serve(running, transfers.payload, transfers, settings)
+        servers = _serve(running, transfers.payload, transfers, settings, GATEWAY_OPTIONS)
         transfers.gateway = servers["gateway"].url
         viewer = Viewer(transfers, pdf)
         warm = viewer.upload()

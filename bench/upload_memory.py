@@ -4,9 +4,11 @@ while N staff uploads of a PDF go through the gateway at once: what its memory l
     python -m bench upload_memory [--uploads N] [--size-mib M]
 
 The same servers as `python -m bench attachments` (SeaweedFS, a throwaway database, documents and
-the gateway under gunicorn gthread). A file up to 64 MiB that says it is a PDF has its text
-extracted in the request (services/documents/renditions.py EXTRACT_MAX_BYTES): 64 MiB, the
-default, is the worst case. The summed VmRSS of the documents processes is sampled every 100 ms.
+the gateway under gunicorn as deployed). A file up to 64 MiB that says it is a PDF has its text
+extracted in the request (services/documents/renditions.py EXTRACT_MAX_BYTES), by PDFium in a
+child process of the web process (drawing.py): 64 MiB, the default, is the worst case. The
+VmRSS of the documents processes, children included, is sampled every 100 ms: summed (the pod)
+and the largest single process.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from minio import Minio
 
 from bench.attachments import Payload, Transfers, _serve
 from bench.backends import seaweedfs
-from bench.harness import host_load
+from bench.harness import GATEWAY_OPTIONS, host_load
 from bench.rss import KIB, children, status_kib
 
 
@@ -36,6 +38,14 @@ def tree(pid: int) -> list[int]:
 
 def pod_mib(pid: int, field: str = "VmRSS") -> float:
     return sum(status_kib(p, field) for p in tree(pid)) / KIB
+
+
+def largest(pid: int) -> tuple[float, str]:
+    """(MiB, which) of the process with the largest VmRSS in the tree under `pid`."""
+    web = set(children(pid))
+    kib, found = max((status_kib(p, "VmRSS"), p) for p in tree(pid))
+    which = "master" if found == pid else "web process" if found in web else "drawing.py child"
+    return kib / KIB, which
 
 
 def main(argv: list[str]) -> int:
@@ -54,15 +64,16 @@ def main(argv: list[str]) -> int:
         store = Minio(s3["S3_ENDPOINT"], s3["S3_ACCESS_KEY"], s3["S3_SECRET_KEY"], secure=False)
         payload = Payload(args.size_mib)
         transfers = Transfers(store, s3["S3_BUCKET"], payload)
-        servers = _serve(running, payload, transfers, settings)
+        servers = _serve(running, payload, transfers, settings, GATEWAY_OPTIONS)
         transfers.gateway = servers["gateway"].url
         pid = servers["documents"].pid
-        idle = pod_mib(pid)
-        peak, stop = [idle], threading.Event()
+        idle, idle_one = pod_mib(pid), largest(pid)
+        peak, peak_one, stop = [idle], [idle_one], threading.Event()
 
         def sample() -> None:
             while not stop.wait(0.1):
                 peak[0] = max(peak[0], pod_mib(pid))
+                peak_one[0] = max(peak_one[0], largest(pid))
 
         sampler = threading.Thread(target=sample)
         sampler.start()
@@ -81,6 +92,8 @@ def main(argv: list[str]) -> int:
             f"{count} uploads at once of a {args.size_mib} MiB PDF through the gateway in "
             f"{seconds:.1f} s (sizes {checked}); documents pod (master + 2 processes x 4 threads): "
             f"idle {idle:.0f} MiB, peak summed RSS {peak[0]:.0f} MiB (+{peak[0] - idle:.0f}); "
+            f"largest single process idle {idle_one[0]:.0f} MiB, peak {peak_one[0][0]:.0f} MiB "
+            f"({peak_one[0][1]}); "
             f"{host_load(load_before)}"
         )
     return 0 if checked == "ok" else 1

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 
-import requests
 from flask import current_app, g, request
 
 from .problems import ProblemError
@@ -36,6 +35,9 @@ def ask_owner(url: str, what: str) -> dict | None:
     if g.get("request_id"):
         headers["X-Request-ID"] = g.request_id
     timeout = current_app.config["READ_THROUGH_TIMEOUT"]
+    # Imported on the first miss, not at startup: 4 MiB that most web processes never need.
+    import requests
+
     try:
         response = requests.get(url, headers=headers, timeout=(timeout, timeout))
     except requests.RequestException as exc:

@@ -7,6 +7,7 @@ import codecs
 import contextlib
 import hashlib
 import logging
+import mmap
 import os
 import select
 import socket
@@ -19,6 +20,7 @@ import filetype
 import urllib3
 from flask import Flask
 from minio import Minio
+from minio.datatypes import Part
 from minio.error import MinioException, S3Error
 
 from . import splice
@@ -28,9 +30,9 @@ from .problems import ProblemError
 log = logging.getLogger(__name__)
 
 MIB = 1024 * 1024
-# About three copies of a part are alive while minio sends it: the part size sets the memory
-# an upload costs (bench/attachments.py), 8 MiB parts still allow 80 GB objects.
-DEFAULT_PART_SIZE = 8 * MIB
+# One buffer of this size per upload in flight is the memory an upload costs. S3's smallest
+# part; 10,000 parts still allow 48 GiB objects.
+DEFAULT_PART_SIZE = 5 * MIB
 SNIFF_BYTES = 8192  # what `filetype` looks at
 STORE_ERRORS = (MinioException, urllib3.exceptions.HTTPError, ConnectionError)
 
@@ -42,7 +44,7 @@ def storage_settings() -> dict:
         "S3_SECRET_KEY": env_str("S3_SECRET_KEY", "portal-dev-secret"),
         "S3_BUCKET": env_str("S3_BUCKET", "portal-documents"),
         "S3_SECURE": env_bool("S3_SECURE", False),
-        # Multipart part size of streamed uploads: one part is held in memory per upload.
+        # Multipart part size of streamed uploads: one buffer of it per upload in flight.
         "S3_PART_SIZE": env_int("S3_PART_SIZE", DEFAULT_PART_SIZE),
     }
 
@@ -147,41 +149,41 @@ def _read_function(source: Any) -> Callable[[int], bytes]:
     return read
 
 
-class _Metered:
-    """What minio reads: counted, hashed, and stopped as soon as it passes the limit."""
+_READ_SIZE = 256 * 1024  # bounds what a reader hands over at once, on top of the buffer
 
-    def __init__(self, read: Callable[[int], bytes], head: bytes, max_bytes: int) -> None:
-        self._read, self._head, self.max_bytes = read, head, max_bytes
+
+class _Parts:
+    """The upload's bytes, one part at a time, in one buffer reused for every part: counted,
+    hashed, and stopped as soon as they pass the limit."""
+
+    def __init__(self, read: Callable[[int], bytes], part_size: int, max_bytes: int) -> None:
+        self._read, self.max_bytes = read, max_bytes
+        self.part_size = part_size
+        # Mapped on its own, not from malloc: unmapped when the upload ends. A freed 5 MiB
+        # bytearray raises glibc's mmap threshold, so the next upload's buffer comes from the
+        # heap of its thread's arena and stays in the process's RSS after it.
+        self._buffer = memoryview(mmap.mmap(-1, part_size))
         self.size = 0
         self.hash = hashlib.sha256()
-        self.error: BaseException | None = None
 
-    def read(self, n: int = -1) -> bytes:
-        """Up to n bytes, as few short reads as the source allows: minio grows each part by
-        concatenation, which turns quadratic with many small pieces (26 MiB/s at 64 KiB)."""
-        pieces: list[bytes] = []
-        wanted = n
-        try:
-            while wanted != 0:
-                if self._head:
-                    cut = len(self._head) if wanted < 0 else wanted
-                    data, self._head = self._head[:cut], self._head[cut:]
-                else:
-                    data = self._read(wanted)
-                if not data:
-                    break
-                self.size += len(data)
-                if self.size > self.max_bytes:
-                    raise too_large(self.max_bytes)
-                self.hash.update(data)
-                pieces.append(data)
-                if wanted < 0:
-                    break
-                wanted -= len(data)
-        except BaseException as exc:
-            self.error = exc  # the reader's failure, not the store's: passed on unchanged
-            raise
-        return b"".join(pieces)
+    def put(self, data: bytes, at: int) -> int:
+        """Add `data` at `at` in the buffer; the position after it."""
+        self.size += len(data)
+        if self.size > self.max_bytes:
+            raise too_large(self.max_bytes)
+        self.hash.update(data)
+        self._buffer[at : at + len(data)] = data
+        return at + len(data)
+
+    def next(self, at: int = 0) -> memoryview:
+        """The next part (the buffer filled from `at`; shorter at the end, empty after it).
+        Valid until the next call: it is a view of the buffer, not a copy."""
+        while at < self.part_size:
+            data = self._read(min(self.part_size - at, _READ_SIZE))
+            if not data:
+                break
+            at = self.put(data, at)
+        return self._buffer[:at]
 
 
 def put_stream(
@@ -194,9 +196,12 @@ def put_stream(
 
     `check(content_type, first_bytes)` may refuse the file (raise) before anything is stored.
 
-    One part (S3_PART_SIZE) at a time is in memory, nothing on local disk. Past `max_bytes`
-    the upload stops with a 413 problem and nothing stays in the bucket: minio aborts its
-    multipart upload when reading fails, and a single-part upload is only sent once read.
+    One buffer of S3_PART_SIZE is in memory, nothing on local disk: each part is read into it
+    and sent from it, never copied (minio's put_object with an unknown length held about four
+    copies of each part). A body that fits in one part is one PUT; a longer one a multipart
+    upload. Past `max_bytes` the upload stops with a 413 problem; on that or any other failure,
+    even SystemExit, the multipart upload is aborted and nothing stays in the bucket (a process
+    killed outright leaves its upload to the sweeper).
     """
     read = _read_function(reader)
     head = b""
@@ -208,45 +213,55 @@ def put_stream(
     content_type = sniff(head)
     if check is not None:
         check(content_type, head)
-    body = _Metered(read, head, max_bytes)
-    key = str(uuid.uuid4())
+    parts = _Parts(read, app.config.get("S3_PART_SIZE", DEFAULT_PART_SIZE), max_bytes)
+    first = parts.next(parts.put(head, 0))
+    s3, bucket, key = client(app), app.config["S3_BUCKET"], str(uuid.uuid4())
+    headers = {"Content-Type": content_type}
+    upload_id = None
     try:
-        client(app).put_object(
-            app.config["S3_BUCKET"],
-            key,
-            body,
-            length=-1,
-            part_size=app.config.get("S3_PART_SIZE", DEFAULT_PART_SIZE),
-            content_type=content_type,
-            # In parallel mode minio leaves its upload threads running after a failed read
-            # and aborts while parts are still in flight; one part at a time avoids both.
-            num_parallel_uploads=1,
-        )
-    except STORE_ERRORS as exc:
-        if body.error is not None:
-            raise
-        log.exception("upload to the object store failed")
-        _remove_leftovers(app, key)  # e.g. completed, but the answer was lost
-        raise unavailable() from exc
-    except BaseException as exc:
-        # minio aborts its multipart upload on an Exception only; not on SystemExit (a worker
-        # timed out) or KeyboardInterrupt.
-        if not isinstance(exc, Exception):
-            _remove_leftovers(app, key)
+        if len(first) < parts.part_size:
+            _on_store(s3._put_object, bucket, key, first, headers)
+        else:
+            upload_id = _on_store(s3._create_multipart_upload, bucket, key, headers)
+            _send_parts(s3, bucket, key, upload_id, parts, first)
+    except BaseException:
+        _discard(s3, bucket, key, upload_id)
         raise
-    return StoredObject(key, body.size, body.hash.hexdigest(), content_type)
+    return StoredObject(key, parts.size, parts.hash.hexdigest(), content_type)
 
 
-def _remove_leftovers(app: Flask, key: str) -> None:
-    """Best effort: abort unfinished multipart uploads of `key` and delete the object."""
-    s3, bucket = client(app), app.config["S3_BUCKET"]
+def _send_parts(
+    s3: Minio, bucket: str, key: str, upload_id: str, parts: _Parts, part: memoryview
+) -> None:
+    """`part` and every one after it, then the upload completed. minio's own S3 calls: its
+    public API has none that sends a part from a buffer of ours."""
+    sent: list[Part] = []
+    while part:
+        number = len(sent) + 1
+        etag = _on_store(s3._upload_part, bucket, key, part, None, upload_id, number)
+        sent.append(Part(number, etag))
+        part = parts.next()
+    _on_store(s3._complete_multipart_upload, bucket, key, upload_id, sent)
+
+
+def _discard(s3: Minio, bucket: str, key: str, upload_id: str | None) -> None:
+    """Best effort after a failed upload: abort the multipart upload and delete the object
+    (stored if only the store's answer was lost)."""
     try:
-        for upload in s3._list_multipart_uploads(bucket, prefix=key).uploads:  # no public API
-            if upload.object_name == key:
-                s3._abort_multipart_upload(bucket, key, upload.upload_id)
+        if upload_id is not None:
+            s3._abort_multipart_upload(bucket, key, upload_id)
         s3.remove_object(bucket, key)
     except Exception:
         log.exception("could not clean up object %s after a failed upload", key)
+
+
+def _on_store(call: Callable[..., Any], *args: Any) -> Any:
+    """`call(*args)` on the store; its failure is an outage (503) for the caller."""
+    try:
+        return call(*args)
+    except STORE_ERRORS as exc:
+        log.exception("upload to the object store failed")
+        raise unavailable() from exc
 
 
 @contextlib.contextmanager

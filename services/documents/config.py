@@ -6,7 +6,7 @@
 | S3_ACCESS_KEY, S3_SECRET_KEY | portal, portal-dev-secret | object store credentials |
 | S3_BUCKET | portal-documents | bucket of the document versions (created at startup if missing) |
 | S3_SECURE | false | HTTPS to the object store |
-| S3_PART_SIZE | 8388608 | multipart part size (8 MiB, min. 5 MiB); ~3 in memory per upload |
+| S3_PART_SIZE | 5242880 | multipart part size (5 MiB, the minimum); one buffer of it per upload |
 | DOCUMENTS_MAX_UPLOAD_BYTES | 2147483648 | largest file accepted (2 GiB); bigger answers 413 |
 | DOCUMENTS_ALLOWED_TYPES | pdf,image,office,text,csv,zip | type families (file_types.py) |
 | DOCUMENTS_SWEEP_GRACE_SECONDS | 3600 | age at which an object no version names is swept |

@@ -207,7 +207,9 @@ class PortalDocumentPreview(MethodView):
                 body = f"{line}\n\n".encode() + data
                 response = rendered_response(body, renditions.TEXT, rendered.pages)
             else:
-                png = renditions.stamped_png(data, line)
+                from . import stamping  # Pillow: loaded on the first page viewed, not at start
+
+                png = stamping.stamped_png(data, line)
                 response = rendered_response(png, "image/png", rendered.pages)
         if query["page"] == 1:  # one record per viewing, not per page turned
             access.record(document, version, matter, caller, "preview")

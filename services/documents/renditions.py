@@ -4,27 +4,28 @@ PNG images, images re-encoded as PNG, plain text as text), cached per version on
 under `renditions/<version id>/`, and stamped with the viewer and the time on every request.
 
 The original is copied chunk by chunk to a temporary file that PDFium and Pillow read from, so
-a large file is never held whole in memory. Pages are PNG at zlib level 1: on a page of text
-it is as small as the default level and takes half the time, and a cached page is decoded,
-stamped and encoded again on every view.
+a large file is never held whole in memory, in a child process (drawing.py): their libraries
+and the memory a large file costs them never stay in the service's processes. Only the stamp
+put on each page viewed is drawn here (stamping.py, imported on the first view).
 """
 
 from __future__ import annotations
 
-import functools
 import io
 import json
 import logging
+import os
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
-import pypdfium2 as pdfium
 from flask import Flask
 from minio.error import S3Error
-from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from services.common import storage
 from services.common.problems import ProblemError
@@ -38,12 +39,35 @@ TEXT = "text/plain; charset=utf-8"
 IMAGES = {"image/png", "image/jpeg", "image/gif", "image/webp", "image/tiff", "image/bmp"}
 EXTRACT_MAX_BYTES = 64 * 1024 * 1024  # bigger files are not searched by content
 TEXT_PREVIEW_MAX_CHARS = 1_000_000
-PDF_SCALE = 1.5  # 108 dpi: readable on a screen, a few hundred KB per page
-MAX_PIXELS = 2400  # images are scaled down to this on their longer side
-MAX_PAGES = 500
-
-
 RENDER_MAX_BYTES = 256 * 1024 * 1024
+DRAWING = str(Path(__file__).with_name("drawing.py"))
+UNDRAWABLE = 3  # drawing.py's exit status for a file it cannot read
+DRAW_TIMEOUT_SECONDS = 120  # 500 pages of a large PDF; a file that hangs PDFium is given up
+
+
+_DRAWING_ENV = {name: os.environ[name] for name in ("PATH", "PYTHONPATH") if name in os.environ}
+
+
+class Undrawable(Exception):
+    """The file is damaged or in a form that cannot be read or drawn."""
+
+
+def _draw(*args: str) -> bytes:
+    """drawing.py's output for `args`, run in a child process (see the module's docstring)."""
+    try:
+        done = subprocess.run(
+            [sys.executable, DRAWING, *args],
+            capture_output=True,
+            timeout=DRAW_TIMEOUT_SECONDS,
+            env=_DRAWING_ENV,  # a hostile file's parser sees no password or key of ours
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise Undrawable(f"not drawn within {DRAW_TIMEOUT_SECONDS} s") from exc
+    if done.returncode == UNDRAWABLE:
+        raise Undrawable(done.stderr.decode(errors="replace").strip())
+    if done.returncode != 0:
+        raise RuntimeError(f"drawing.py {args[0]} failed: {done.stderr.decode(errors='replace')}")
+    return done.stdout
 
 
 def previewable(content_type: str, size: int = 0) -> bool:
@@ -74,26 +98,11 @@ def extract_text(app: Flask, version: Version) -> str | None:
     with _local_copy(app, version.object_key) as path:
         if version.content_type == TEXT:
             return _text(path, EXTRACT_MAX_BYTES)
-        return _pdf_text(version, path)
-
-
-def _pdf_text(version: Version, path: str) -> str | None:
-    try:
-        pdf = pdfium.PdfDocument(path)
-    except pdfium.PdfiumError:
-        log.warning("version %s: PDF text cannot be read", version.id)
-        return None
-    try:
-        texts = []
-        for index in range(min(len(pdf), MAX_PAGES)):
-            page = pdf[index]
-            textpage = page.get_textpage()
-            texts.append(textpage.get_text_range())
-            textpage.close()
-            page.close()
-        return "\n".join(texts).replace("\x00", "")
-    finally:
-        pdf.close()
+        try:
+            return _draw("text", path).decode("utf-8")
+        except Undrawable as exc:
+            log.warning("version %s: PDF text cannot be read (%s)", version.id, exc)
+            return None
 
 
 @dataclass(frozen=True)
@@ -129,45 +138,27 @@ def _get(app: Flask, key: str) -> bytes | None:
         response.release_conn()
 
 
-def _png(image: Image.Image) -> bytes:
-    out = io.BytesIO()
-    image.save(out, "PNG", compress_level=1)
-    return out.getvalue()
-
-
 def _render(app: Flask, version: Version) -> Rendition:
     """Draw every page once and store them; the index is written last (it marks completion)."""
     with _local_copy(app, version.object_key) as path:
-        rendition = _draw(app, version, path)
+        rendition = _draw_pages(app, version, path)
     index = json.dumps({"kind": rendition.kind, "pages": rendition.pages}).encode()
     _put(app, _key(version, "index.json"), index, "application/json")
     return rendition
 
 
-def _draw(app: Flask, version: Version, path: str) -> Rendition:
-    """Draw the pages of the copy at `path`, one at a time, onto the store."""
+def _draw_pages(app: Flask, version: Version, path: str) -> Rendition:
+    """Draw the pages of the copy at `path` and put them on the store."""
     if version.content_type == TEXT:
         text = _text(path, TEXT_PREVIEW_MAX_CHARS)
         _put(app, _key(version, "1.txt"), text.encode(), TEXT)
         return Rendition("text", 1)
-    if version.content_type == PDF:
-        pdf = pdfium.PdfDocument(path)
-        try:
-            count = min(len(pdf), MAX_PAGES)
-            for index in range(count):
-                page = pdf[index]
-                image = page.render(scale=PDF_SCALE).to_pil().convert("RGB")
-                page.close()
-                _put(app, _key(version, f"{index + 1}.png"), _png(image), "image/png")
-        finally:
-            pdf.close()
-        return Rendition("image", count)
-    with Image.open(path) as original:
-        original.seek(0)  # the first frame of an animation
-        image = original.convert("RGB")  # drops metadata and any trailing bytes
-    image.thumbnail((MAX_PIXELS, MAX_PIXELS))
-    _put(app, _key(version, "1.png"), _png(image), "image/png")
-    return Rendition("image", 1)
+    with tempfile.TemporaryDirectory(prefix="portal-pages-") as out:
+        count = int(_draw("pages", path, version.content_type, out))
+        for number in range(1, count + 1):
+            png = (Path(out) / f"{number}.png").read_bytes()
+            _put(app, _key(version, f"{number}.png"), png, "image/png")
+    return Rendition("image", count)
 
 
 def not_available(detail: str) -> ProblemError:
@@ -184,7 +175,7 @@ def rendition(app: Flask, version: Version) -> Rendition:
     except storage.STORE_ERRORS as exc:
         log.exception("rendering version %s failed on the store", version.id)
         raise storage.unavailable() from exc
-    except (pdfium.PdfiumError, OSError) as exc:  # PIL's UnidentifiedImageError is an OSError
+    except Undrawable as exc:
         log.warning("version %s cannot be drawn: %s", version.id, exc)
         raise not_available(
             "This file is damaged or in a form that cannot be drawn for a preview; "
@@ -208,58 +199,6 @@ def stamp_line(viewer: str, at: datetime) -> str:
     return f"Preview for {viewer} - {at:%Y-%m-%d %H:%M} UTC - not a copy"
 
 
-WATERMARK_COLOUR, WATERMARK_ALPHA = (200, 30, 30), 40
-BAND_COLOUR, BAND_ALPHA, BAND_TEXT_COLOUR = (255, 255, 255), 220, (120, 0, 0)
-
-
-@dataclass(frozen=True)
-class _Stamp:
-    watermark: Image.Image  # "L": how much of WATERMARK_COLOUR covers each pixel of the page
-    band_top: int
-    band: Image.Image  # "L": BAND_ALPHA everywhere, the band's white over the page's foot
-    band_text: Image.Image  # "L": the line, opaque, on the band
-
-
-@functools.lru_cache(maxsize=8)
-def _stamp(line: str, width: int, height: int) -> _Stamp:
-    """The marks of one viewer at one minute on pages of one size. Kept for the next pages:
-    a viewer turning pages gets the same stamp on each (about 1 MB a page size)."""
-    size = max(12, width // 40)
-    font = ImageFont.load_default(size=size)
-    # The line repeated across the page, one row every `step`, every other row shifted, then
-    # turned 30 degrees. A row is drawn once and pasted (rows never overlap): drawing text is
-    # what costs.
-    text = f"{line}     " * 3
-    left, top, right, bottom = font.getbbox(text)
-    row = Image.new("L", (right, bottom), 0)
-    ImageDraw.Draw(row).text((0, 0), text, font=font, fill=WATERMARK_ALPHA)
-    watermark = Image.new("L", (width, height), 0)
-    step = size * 8
-    for y in range(-height, 2 * height, step):
-        watermark.paste(row, (-width // 2 + (y % (2 * step)), y))
-    watermark = watermark.rotate(30, center=(width // 2, height // 2))
-    band_top = height - size * 2
-    watermark.paste(0, (0, band_top, width, height))  # the band covers the watermark
-    band = Image.new("L", (width, height - band_top), BAND_ALPHA)
-    band_text = Image.new("L", band.size, 0)
-    ImageDraw.Draw(band_text).text((size // 2, size * 0.4), line, font=font, fill=255)
-    return _Stamp(watermark, band_top, band, band_text)
-
-
-def stamped_png(data: bytes, line: str) -> bytes:
-    """The page with the viewer's line across it, faint and diagonal, and in a band below."""
-    with Image.open(io.BytesIO(data)) as opened:
-        page = opened.convert("RGB")
-    stamp = _stamp(line, *page.size)
-    page.paste(WATERMARK_COLOUR, (0, 0), stamp.watermark)
-    page.paste(BAND_COLOUR, (0, stamp.band_top), stamp.band)
-    page.paste(BAND_TEXT_COLOUR, (0, stamp.band_top), stamp.band_text)
-    return _png(page)
-
-
-THUMBNAIL_PIXELS = 320  # a gallery tile on its longer side
-
-
 def make_thumbnail(app: Flask, version: Version) -> str | None:
     """A photo's JPEG thumbnail, drawn once as the version is added and kept with its
     renditions (the sweeper keeps it while the version exists); its key, or None when the
@@ -267,20 +206,18 @@ def make_thumbnail(app: Flask, version: Version) -> str | None:
     if version.content_type not in IMAGES or version.size > RENDER_MAX_BYTES:
         return None
     try:
-        with _local_copy(app, version.object_key) as path, Image.open(path) as original:
-            original.seek(0)
-            image = ImageOps.exif_transpose(original).convert("RGB")
+        with _local_copy(app, version.object_key) as path, tempfile.TemporaryDirectory() as out:
+            jpeg = Path(out) / "thumbnail.jpg"
+            _draw("thumbnail", path, str(jpeg))
+            data = jpeg.read_bytes()
     except storage.STORE_ERRORS as exc:
         raise storage.unavailable() from exc
-    except (OSError, ValueError, Image.DecompressionBombError):
+    except Undrawable:
         log.warning("version %s: the image cannot be read, no thumbnail", version.id)
         return None
-    image.thumbnail((THUMBNAIL_PIXELS, THUMBNAIL_PIXELS))
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=80)
     key = _key(version, "thumbnail.jpg")
     try:
-        _put(app, key, out.getvalue(), "image/jpeg")
+        _put(app, key, data, "image/jpeg")
     except storage.STORE_ERRORS as exc:
         raise storage.unavailable() from exc
     return key

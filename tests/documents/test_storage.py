@@ -62,6 +62,38 @@ def test_an_interrupted_worker_leaves_no_unfinished_upload(app, bucket):
     assert bucket.pending_uploads() == set()
 
 
+@pytest.mark.parametrize(
+    "size", [5 * MIB, 10 * MIB, 5 * MIB - 1], ids=["1-part", "2-parts", "1-put"]
+)
+def test_bodies_that_end_on_a_part_boundary_are_stored_whole(app, bucket, size):
+    """Parts are 5 MiB here (conftest): a body that fills its last part exactly ends with an
+    empty read, which must complete the upload rather than send an empty part."""
+    data = b"".join(random_chunks(size, seed=b"edge"))
+    stored = storage.put_stream(app, random_chunks(size, seed=b"edge"), 20 * MIB)
+    assert (stored.size, stored.sha256) == (size, hashlib.sha256(data).hexdigest())
+    assert b"".join(storage.open_stream(app, stored.key)) == data
+    assert bucket.pending_uploads() == set()
+    storage.delete(app, stored.key)
+
+
+def test_a_store_failing_between_parts_is_a_503_and_leaves_nothing(app, bucket):
+    """The store refuses the second part (its upload was aborted under us): an outage for the
+    caller, and nothing stays in the bucket."""
+    before = bucket.objects()
+
+    def chunks():
+        yield from random_chunks(6 * MIB)  # the first part has gone by now
+        for upload in bucket.s3._list_multipart_uploads(bucket.name).uploads:
+            bucket.s3._abort_multipart_upload(bucket.name, upload.object_name, upload.upload_id)
+        yield from random_chunks(6 * MIB)
+
+    with pytest.raises(ProblemError) as raised:
+        storage.put_stream(app, chunks(), 100 * MIB)
+    assert (raised.value.status, raised.value.code) == (503, "STORAGE_UNAVAILABLE")
+    assert bucket.objects() == before
+    assert bucket.pending_uploads() == set()
+
+
 @pytest.mark.parametrize("offset, length", [(0, 0), (MIB + 5, 2 * MIB)], ids=["whole", "range"])
 def test_a_large_object_is_spliced_into_the_client_socket_intact(app, offset, length):
     data = b"".join(random_chunks(4 * MIB + 3, seed=b"splice"))
