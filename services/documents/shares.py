@@ -104,15 +104,19 @@ def save(matter: Matter, body: dict, caller: Caller) -> dict:
         )
     }
     portal_url = f"{current_app.config['PORTAL_WEB_URL']}/matters/{matter.matter_id}"
+    # Inserted document by document: each statement of the bulk insert then updates a
+    # document's contacts (the triggers of migration 0007) once, not once per contact.
+    new_rows = [
+        {"document_id": d, "user_id": c, "matter_id": matter.matter_id, "shared_by": caller.user_id}
+        for d in wanted
+        for c in contacts
+        if (c, d) not in held
+    ]
+    if new_rows:
+        db.session.execute(sa.insert(DocumentShare), new_rows)
     added: dict[str, list[str]] = {}
     for contact in contacts:
         new = [d for d in wanted if (contact, d) not in held]
-        db.session.add_all(
-            DocumentShare(
-                document_id=d, user_id=contact, matter_id=matter.matter_id, shared_by=caller.user_id
-            )
-            for d in new
-        )
         if new:
             added[contact] = new
             documents = [found[d] for d in new]
