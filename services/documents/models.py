@@ -136,7 +136,9 @@ class Version(db.Model):
 
 
 class DocumentShare(db.Model):
-    """A document shared with one client contact (on top of what the whole audience sees)."""
+    """A document shared with one client contact (on top of what the whole audience sees).
+    On PostgreSQL, triggers mirror each document's contacts in `documents.shared_with`, what
+    the firm's intersection view reads (shares.shared_with_all)."""
 
     __tablename__ = "document_shares"
     __table_args__ = (

@@ -255,10 +255,9 @@ def list_documents(matter_id: str, query_args: dict) -> dict:
     }
     contacts = query_args.get("shared_with")
     if contacts:
-        # The listing's query narrowed to the ids these contacts have in common (one GROUP BY
-        # over their share rows), worked out once for the page and its total.
-        common = shares.common_to(matter_id, contacts).subquery()
-        in_common = listed.join(common, common.c.document_id == Document.id)
+        # The listing's query narrowed to the documents these contacts have in common, worked
+        # out once for the page and its total.
+        in_common = listed.where(shares.shared_with_all(contacts))
         rows, total = page_and_total(in_common, page, size, then=_with_versions)
         answer["shared"] = {
             "items": [_listed_json(row, matter, folders) for row in rows],

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from services.documents.models import Document, OutboxEvent, Version, db
+from services.documents.models import Document, DocumentShare, OutboxEvent, Version, db
 
 BOUNDARY = "----documents-test-7d1c2e"
 CONTENT_TYPE = f"multipart/form-data; boundary={BOUNDARY}"
@@ -180,3 +180,25 @@ def make_pdf(*pages: str) -> bytes:
         f"trailer << /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
     )
     return out
+
+
+def contacts_mirror_shares(app: Flask, matter_id: str) -> bool:
+    """Whether each of the matter's documents lists in `shared_with` (PostgreSQL, kept by
+    triggers) exactly the contacts of its share rows, each once."""
+    with app.app_context():
+        listed = dict(
+            db.session.execute(
+                sa.text("SELECT id, shared_with FROM documents WHERE matter_id = :m"),
+                {"m": matter_id},
+            ).all()
+        )
+        shares = db.session.execute(
+            sa.select(DocumentShare.document_id, DocumentShare.user_id).where(
+                DocumentShare.matter_id == matter_id
+            )
+        ).all()
+        db.session.rollback()
+    expected: dict[str, list[str]] = {d: [] for d in listed}
+    for document_id, user_id in shares:
+        expected[document_id].append(user_id)
+    return {d: sorted(u) for d, u in listed.items()} == {d: sorted(u) for d, u in expected.items()}

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from services.documents.models import DocumentShare, db
 
-from .helpers import add_document, add_folder, make_pdf, rows
+from .helpers import add_document, add_folder, contacts_mirror_shares, make_pdf, rows
 
 ANA, BEN, CLEO, OUTSIDER = (str(uuid.uuid4()) for _ in range(4))
 
@@ -79,6 +79,7 @@ def test_overlapping_selections_and_the_intersection_view(app, client, matter, s
     assert third.json["removed"] == [docs["defence.pdf"]]
     assert lists(client, staff, matter.id, [ANA])[0] == {"claim.pdf"}
     assert lists(client, staff, matter.id, [BEN])[0] == {"claim.pdf", "notes.txt"}
+    assert contacts_mirror_shares(app, matter.id)
 
 
 def test_a_save_e_mails_each_contact_once_with_what_is_new_for_them(app, client, matter, staff):
@@ -158,6 +159,7 @@ def test_concurrent_overlapping_saves_end_consistent(app, client, matter, staff)
     assert lists(client, staff, matter.id, [ANA, BEN])[0] >= {"d0.pdf", "d1.pdf"}
     assert lists(client, staff, matter.id, [BEN, CLEO])[0] == {f"d{i}.pdf" for i in range(2, 6)}
     assert lists(client, staff, matter.id, [BEN])[0] == {f"d{i}.pdf" for i in range(6)}
+    assert contacts_mirror_shares(app, matter.id)
 
 
 def test_the_portal_lists_what_is_shared_with_me_and_what_the_audience_sees(client, matter, staff):
