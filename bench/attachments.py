@@ -250,11 +250,15 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--size-mib", type=int, default=1024, help="the file's size (MiB)")
     parser.add_argument("--rounds", type=int, default=3, help="of the two downloads (median)")
-    parser.add_argument("--gateway-worker", choices=["gevent", "gthread"], default="gevent")
+    parser.add_argument(
+        "--gateway-worker", choices=["deployed", "gevent", "gthread"], default="deployed"
+    )
     args = parser.parse_args(argv)
-    gateway_options = GATEWAY_OPTIONS
-    if args.gateway_worker == "gthread":
-        gateway_options = ["-w", "2", "-k", "gthread", "--threads", "8"]
+    gateway_options = {
+        "deployed": GATEWAY_OPTIONS,
+        "gevent": ["-w", "2", "-k", "gevent", "--worker-connections", "1000"],
+        "gthread": ["-w", "2", "-k", "gthread", "--threads", "8"],
+    }[args.gateway_worker]
     load_before = os.getloadavg()[0]
     payload = Payload(args.size_mib)
     expected = payload.sha256()

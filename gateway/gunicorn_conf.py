@@ -14,7 +14,7 @@ import os
 
 from gunicorn.http import wsgi
 
-worker_class = "gevent"
+worker_class = "gateway.worker.GatewayWorker"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # Connections per worker, slow ones included; beyond this they wait in the listen backlog.
 worker_connections = int(os.environ.get("GATEWAY_WORKER_CONNECTIONS", "1000"))
