@@ -160,7 +160,8 @@ class Handler(PyWSGIHandler):
         super().finalize_headers()
         if not self.wsgi_input.finished:
             self.close_connection = True  # an early answer (413, 408): the rest is not read
-        if self.request_version == "HTTP/1.1":
+        given = any(name.lower() == b"connection" for name, _ in self.response_headers)
+        if self.request_version == "HTTP/1.1" and not given:
             self.response_headers.append(
                 (b"Connection", b"close" if self.close_connection else b"keep-alive")
             )

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import signal
 import socket
+import time
 
-from .conftest import Gateway
+from .conftest import Gateway, run_gateway
 
 
 def _connect(gateway: Gateway) -> socket.socket:
@@ -70,6 +72,7 @@ def test_header_lines_folded_or_nameless_are_refused_with_400(gateway):
         sock.close()
 
         assert received.split(b" ", 2)[1] == b"400", bad
+        assert b"\nserver:" not in received.lower(), "the server's own answers name no server"
 
 
 def test_more_than_a_hundred_header_fields_are_refused_with_400(gateway):
@@ -91,3 +94,21 @@ def test_a_header_name_with_an_underscore_is_not_passed_on(gateway):
 
     assert status == 200
     assert json.loads(body)["custom"] is None
+
+
+def test_a_request_in_flight_when_told_to_stop_is_answered(
+    identity_upstream, sharing_upstream, tmp_path
+):
+    running = run_gateway(identity_upstream, sharing_upstream, tmp_path, GATEWAY_READ_TIMEOUT="5")
+    gateway = next(running)
+    sock = _connect(gateway)
+    # The service takes 2 s to answer this one; the gateway is told to stop meanwhile.
+    sock.sendall(b"GET /api/v1/sites/slow HTTP/1.1\r\nHost: x\r\n\r\n")
+    time.sleep(0.5)
+    gateway.process.send_signal(signal.SIGTERM)
+    status, _, body = _read_answer(sock.makefile("rb"))
+    sock.close()
+
+    assert (status, json.loads(body)) == (200, {"late": True})
+    assert gateway.process.wait(timeout=15) == 0
+    next(running, None)  # the fixture's own clean-up
