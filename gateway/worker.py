@@ -55,7 +55,8 @@ class _Headers:
     """A request's header fields: the part of http.client's HTTPMessage that pywsgi reads.
 
     A malformed head sets `status`, which pywsgi answers with a 400: a line too long or cut off,
-    too many fields, a field without a name, or obsolete line folding (RFC 9112 §5.2).
+    too many fields, a field without a name, obsolete line folding (RFC 9112 §5.2), or a body
+    framed ambiguously (below).
     """
 
     status = ""
@@ -66,6 +67,7 @@ class _Headers:
         while True:
             line = rfile.readline(_MAX_LINE + 1)
             if line in (b"\r\n", b"\n"):
+                self.status = self._framing_error()
                 return
             if (
                 len(line) > _MAX_LINE
@@ -81,6 +83,18 @@ class _Headers:
             value = value.strip()
             self.fields.append((name, value))
             self._first.setdefault(name.lower(), value)
+
+    def _framing_error(self) -> str:
+        """Why the body's length is ambiguous, or "". A proxy in front that read it otherwise
+        would take the rest of this body for another request (request smuggling), so only
+        one Content-Length of digits, or `Transfer-Encoding: chunked` alone, is accepted."""
+        lengths = {v for k, v in self.fields if k.lower() == "content-length"}
+        codings = [v for k, v in self.fields if k.lower() == "transfer-encoding"]
+        if len(lengths) > 1 or not all(v.isascii() and v.isdigit() for v in lengths):
+            return "Content-Length is not one number"
+        if codings and (lengths or len(codings) > 1 or codings[0].lower() != "chunked"):
+            return "Transfer-Encoding is not `chunked` alone"
+        return ""
 
     def get(self, name: str, default: str | None = None) -> str | None:
         return self._first.get(name.lower(), default)

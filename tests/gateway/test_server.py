@@ -75,6 +75,23 @@ def test_header_lines_folded_or_nameless_are_refused_with_400(gateway):
         assert b"\nserver:" not in received.lower(), "the server's own answers name no server"
 
 
+def test_a_body_framed_ambiguously_is_refused_with_400(gateway):
+    # A proxy in front could read these otherwise, and send the rest on as another request.
+    for framing in (
+        b"Content-Length: 5\r\nContent-Length: 6\r\n",
+        b"Content-Length: +5\r\n",
+        b"Transfer-Encoding: gzip, chunked\r\n",
+        b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
+        b"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n",
+    ):
+        sock = _connect(gateway)
+        sock.sendall(b"POST /api/v1/documents/upload HTTP/1.1\r\nHost: x\r\n" + framing + b"\r\n")
+        received = sock.makefile("rb").read()
+        sock.close()
+
+        assert received.split(b" ", 2)[1] == b"400", framing
+
+
 def test_more_than_a_hundred_header_fields_are_refused_with_400(gateway):
     sock = _connect(gateway)
     many = b"".join(b"X-H%d: v\r\n" % i for i in range(101))
