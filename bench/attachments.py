@@ -5,10 +5,13 @@ of every process on the way.
 
 SeaweedFS (`weed mini`), a throwaway documents database, the documents service and the gateway
 run on free ports under gunicorn as in production (bench/harness.py: the services gthread, the
-gateway gevent; `--gateway-worker gthread` to compare). The file is one random MiB repeated,
-made as it is sent: a staff upload through the gateway (chunked, then with a Content-Length),
-the portal user's download through the gateway, then minio's put_object and get_object straight
-to the store with the service's part size. The VmRSS of every process is sampled every 100 ms.
+gateway on its own gevent worker; `--gateway-worker gevent|gthread` to compare). The file is one
+random MiB repeated, made as it is sent: a staff upload through the gateway (chunked, then with a
+Content-Length), minio's put_object straight to the store with the service's part size, then the
+portal user's download through the gateway and a GET straight from the store, alternated. Both
+downloads are read by the same client code (requests, 1 MiB blocks, SHA-256); the direct one
+asks for a presigned URL, so that only the path differs, not the client library. The VmRSS of
+every process is sampled every 100 ms.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ from services.common.testing import TokenMinter
 MIB = 1024 * 1024
 PART_SIZE = DEFAULT_PART_SIZE  # the documents service's S3_PART_SIZE, and the direct put's
 LIMIT_MIB = 200  # what no process on the way may reach, whatever the file's size
+DOWNLOAD = "download via gateway (portal user)"
+GET = "GET straight from S3 (presigned)"
 TIMEOUT = (5, 300)
 
 
@@ -146,6 +151,8 @@ class Transfers:
         self.user, self.staff = str(uuid.uuid4()), str(uuid.uuid4())
         self.documents: list[str] = []
         self.key = f"bench-direct-{uuid.uuid4().hex}"
+        # Seconds from each download's request to its response's head, by transfer name.
+        self.first_byte: dict[str, list[float]] = {}
 
     def auth(self, kind: str) -> dict[str, str]:
         if kind == "staff":
@@ -183,10 +190,7 @@ class Transfers:
 
     def download(self) -> tuple[int, str]:
         url = f"{self.gateway}/api/v1/portal/documents/{self.documents[-1]}/download"
-        with requests.get(url, headers=self.auth("portal"), stream=True, timeout=TIMEOUT) as got:
-            if got.status_code != 200:
-                raise SystemExit(f"download failed: {got.status_code} {got.text[:500]}")
-            return consume(got.iter_content(MIB))
+        return self._fetch(DOWNLOAD, url, self.auth("portal"))
 
     def put(self) -> tuple[int, str]:
         # As the service does: the same part size, one part at a time.
@@ -201,12 +205,15 @@ class Transfers:
         return self.store.stat_object(self.bucket, self.key).size, ""
 
     def get(self) -> tuple[int, str]:
-        response = self.store.get_object(self.bucket, self.key)
-        try:
-            return consume(response.stream(MIB))
-        finally:
-            response.close()
-            response.release_conn()
+        return self._fetch(GET, self.store.presigned_get_object(self.bucket, self.key), {})
+
+    def _fetch(self, name: str, url: str, headers: dict[str, str]) -> tuple[int, str]:
+        started = time.perf_counter()
+        with requests.get(url, headers=headers, stream=True, timeout=TIMEOUT) as got:
+            self.first_byte.setdefault(name, []).append(time.perf_counter() - started)
+            if got.status_code != 200:
+                raise SystemExit(f"{name} failed: {got.status_code} {got.text[:500]}")
+            return consume(got.iter_content(MIB))
 
     def all(self, rounds: int) -> list[tuple[str, Callable[[], tuple[int, str]]]]:
         """In order; the two downloads alternate `rounds` times, so that a burst of load from
@@ -216,10 +223,7 @@ class Transfers:
             ("upload via gateway, Content-Length", lambda: self.upload(chunked=False)),
             ("put_object straight to S3", self.put),
         ]
-        downloads = [
-            ("download via gateway (portal user)", self.download),
-            ("get_object straight from S3", self.get),
-        ]
+        downloads = [(DOWNLOAD, self.download), (GET, self.get)]
         return once + downloads * rounds
 
 
@@ -250,11 +254,15 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--size-mib", type=int, default=1024, help="the file's size (MiB)")
     parser.add_argument("--rounds", type=int, default=3, help="of the two downloads (median)")
-    parser.add_argument("--gateway-worker", choices=["gevent", "gthread"], default="gevent")
+    parser.add_argument(
+        "--gateway-worker", choices=["deployed", "gevent", "gthread"], default="deployed"
+    )
     args = parser.parse_args(argv)
-    gateway_options = GATEWAY_OPTIONS
-    if args.gateway_worker == "gthread":
-        gateway_options = ["-w", "2", "-k", "gthread", "--threads", "8"]
+    gateway_options = {
+        "deployed": GATEWAY_OPTIONS,
+        "gevent": ["-w", "2", "-k", "gevent", "--worker-connections", "1000"],
+        "gthread": ["-w", "2", "-k", "gthread", "--threads", "8"],
+    }[args.gateway_worker]
     load_before = os.getloadavg()[0]
     payload = Payload(args.size_mib)
     expected = payload.sha256()
@@ -283,11 +291,17 @@ def main(argv: list[str]) -> int:
         [name, sorted(seconds)[len(seconds) // 2], "/".join(sorted(checks[name])), len(seconds)]
         for name, seconds in times.items()
     ]
-    return report(payload, results, sampler, hwm, host_load(load_before))
+    first = {name: sorted(times)[len(times) // 2] for name, times in transfers.first_byte.items()}
+    return report(payload, results, sampler, hwm, host_load(load_before), first)
 
 
 def report(
-    payload: Payload, results: list[list], sampler: Sampler, hwm: dict[int, int], load: str
+    payload: Payload,
+    results: list[list],
+    sampler: Sampler,
+    hwm: dict[int, int],
+    load: str,
+    first_byte: dict[str, float],
 ) -> int:
     """Print the tables and the summary; exit code 1 unless RSS stayed flat and bytes intact."""
     print(f"\n{payload.mib} MiB (one random MiB repeated), S3 part size {PART_SIZE // MIB} MiB,")
@@ -323,7 +337,17 @@ def report(
     flat = top[0] < LIMIT_MIB
     speed = {row[0]: payload.mib / row[1] for row in results}
     up, down = speed["upload via gateway, chunked"], speed["download via gateway (portal user)"]
-    put, get = speed["put_object straight to S3"], speed["get_object straight from S3"]
+    put, get = speed["put_object straight to S3"], speed[GET]
+    # The download's fixed cost (the service's authorization, its access record, opening the
+    # object) apart from the bytes' journey.
+    seconds = {row[0]: row[1] for row in results}
+    head = {name: first_byte[name] * 1000 for name in (DOWNLOAD, GET)}
+    bytes_only = [seconds[name] - first_byte[name] for name in (DOWNLOAD, GET)]
+    print(
+        f"\nmedian time to the response's head: via gateway {head[DOWNLOAD]:.0f} ms, direct "
+        f"{head[GET]:.0f} ms; medians without it: via gateway {bytes_only[0]:.2f} s, direct "
+        f"{bytes_only[1]:.2f} s ({bytes_only[1] / bytes_only[0]:.2f}x)"
+    )
     print(
         f"\nsummary: {payload.mib} MiB via the gateway up {up:.0f} MiB/s ({up / put:.2f}x a direct "
         f"put), down {down:.0f} MiB/s ({down / get:.2f}x a direct get); RSS "

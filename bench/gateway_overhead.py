@@ -25,15 +25,26 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
-from bench.harness import ROOT, granian, gunicorn, host_load, median_rounds, python_load, table
+from bench.harness import (
+    GATEWAY_OPTIONS,
+    ROOT,
+    granian,
+    gunicorn,
+    host_load,
+    median_rounds,
+    python_load,
+    table,
+)
 from bench.rss import children, cpu_seconds
 
 PATH = "/.well-known/jwks.json"  # public, no token: identity's and the echo app's
 GATEWAY_VARIANTS = {
     "gateway sync -w2": ["-w", "2", "-k", "sync"],
     "gateway gthread -w2 --threads 8": ["-w", "2", "-k", "gthread", "--threads", "8"],
-    # As deployed (gateway/gunicorn_conf.py): slow clients cost a greenlet, not a thread.
+    # gunicorn's own gevent worker: its HTTP parser and writer cost more than pywsgi's.
     "gateway gevent -w2": ["-w", "2", "-k", "gevent", "--worker-connections", "1000"],
+    # As deployed (gateway/gunicorn_conf.py): slow clients cost a greenlet, not a thread.
+    "gateway pywsgi -w2 (deployed)": GATEWAY_OPTIONS,
 }
 # Compared when installed, not deployed: it cannot drop its `Server` header, binds one port (no
 # admin port), and a request body read in its threads cannot be given a deadline (README).

@@ -28,9 +28,11 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
 
-# As in production: services on gthread, the gateway on gevent (gateway/gunicorn_conf.py).
+# As in production: services on gthread, the gateway on its gevent pywsgi worker
+# (gateway/gunicorn_conf.py, gateway/worker.py).
 SERVICE_OPTIONS = ["-w", "2", "-k", "gthread", "--threads", "4"]
-GATEWAY_OPTIONS = ["-w", "2", "-k", "gevent", "--worker-connections", "1000"]
+GATEWAY_WORKER = "gateway.worker.GatewayWorker"
+GATEWAY_OPTIONS = ["-w", "2", "-k", GATEWAY_WORKER, "--worker-connections", "1000"]
 
 
 def behind_gateway(running: ExitStack, service: str, env: dict[str, str]) -> dict[str, int]:
@@ -48,7 +50,7 @@ def behind_gateway(running: ExitStack, service: str, env: dict[str, str]) -> dic
     gateway = running.enter_context(gunicorn("gateway:create_app()", GATEWAY_OPTIONS, gateway_env))
     return {
         f"direct ({service}, gthread -w2 --threads 4)": served.port,
-        "through the gateway (gevent -w2)": gateway.port,
+        "through the gateway (-w2)": gateway.port,
     }
 
 

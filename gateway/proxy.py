@@ -167,7 +167,7 @@ def _tokens(value: str) -> frozenset[str]:
 
 
 def _splice_target(environ: dict) -> Any:
-    """The client's socket when large bodies may be spliced into it: gunicorn's gevent worker
+    """The client's socket when large bodies may be spliced into it: a gevent worker
     (non-blocking sockets, greenlets), on Linux, without TLS; else None."""
     sock = environ.get("gunicorn.socket")
     if sock is None or not splice.available() or hasattr(sock, "cipher"):

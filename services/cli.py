@@ -31,7 +31,7 @@ COMMANDS = ("web", "worker", "migrate", "wait-migrated", "create-admin")
 def gunicorn_args(part: str, host: str, port: int) -> list[str]:
     """The gunicorn command line serving `part` (without the program itself)."""
     if part == "gateway":
-        # gevent workers and their limits (gateway/gunicorn_conf.py); /metrics and the readiness
+        # Its gevent worker and limits (gateway/gunicorn_conf.py); /metrics and the readiness
         # detail only on the admin port, which no Service or ingress routes.
         admin = f"{host}:{os.environ.get('GATEWAY_ADMIN_PORT', '9080')}"
         conf = ["-c", "python:gateway.gunicorn_conf", "--bind", f"{host}:{port}", "--bind", admin]

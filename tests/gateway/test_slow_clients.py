@@ -119,6 +119,27 @@ def test_headers_that_stop_coming_get_the_connection_closed(strict_gateway):
     assert status is None
 
 
+def test_headers_that_trickle_get_the_connection_closed(strict_gateway):
+    # Each byte comes well within the header timeout, the whole head never does.
+    sock = _connect(strict_gateway)
+    sock.sendall(b"GET /api/v1/me HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+    received: list[bytes] = []
+
+    def cut_off() -> bool:
+        try:
+            sock.sendall(b"a")
+            sock.settimeout(0.2)
+            received.append(sock.recv(65536))
+        except TimeoutError:
+            return False
+        except OSError:
+            received.append(b"")  # reset: closed without an answer too
+        return True
+
+    wait_until(cut_off, timeout=30, interval=0, message="the gateway to close the connection")
+    assert received == [b""]
+
+
 def test_uploads_beyond_the_limit_are_refused_and_other_requests_served(strict_gateway):
     stalled = [_stalled_body(strict_gateway) for _ in range(MAX_UPLOADS)]
     try:
