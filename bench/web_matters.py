@@ -76,9 +76,9 @@ def _session(store: redis.Redis, prefix: str, token: str, user: str, company: st
 
 def _serve(
     running: ExitStack, url: str, jwks_url: str, redis_prefix: str
-) -> tuple[dict[str, int], list[int]]:
+) -> tuple[dict[str, int], dict[str, int]]:
     """Sharing; a web calling it through the gateway and a web calling it directly, each with
-    a gateway in front; (name -> port, the gunicorn masters' pids)."""
+    a gateway in front; (name -> port, process name -> its gunicorn master's pid)."""
     metrics = running.enter_context(tempfile.TemporaryDirectory())  # PROMETHEUS_MULTIPROC_DIR
     env = {"SHARING_DATABASE_URL": url, "JWKS_URL": jwks_url, "PROMETHEUS_MULTIPROC_DIR": metrics}
 
@@ -112,16 +112,22 @@ def _serve(
         "gateway_to_direct_web": in_front.port,
         "direct_web": direct.port,
     }
-    return ports, [server.pid for server in (sharing, web, direct, gateway, in_front)]
+    masters = {
+        "sharing": sharing.pid,
+        "web": web.pid,
+        "web (direct)": direct.pid,
+        "gateway": gateway.pid,
+        "gateway in front": in_front.pid,
+    }
+    return ports, masters
 
 
-def _cpu_seconds(masters: list[int], database_name: str) -> float:
-    """CPU time (user + system) used so far by the servers (masters and their workers) and by
-    the PostgreSQL backends of `database_name`. Unlike req/s on a host shared with other work,
+def _cpu_seconds(masters: dict[str, int], database_name: str) -> dict[str, float]:
+    """CPU time (user + system) used so far by each server (master and workers) and by the
+    PostgreSQL backends of `database_name`. Unlike req/s on a host shared with other work,
     the CPU a request costs barely depends on what else runs."""
-    pids = list(masters)
-    for master in masters:
-        pids += children(master)
+    pids = {name: [master, *children(master)] for name, master in masters.items()}
+    pids["PostgreSQL"] = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
@@ -129,15 +135,17 @@ def _cpu_seconds(masters: list[int], database_name: str) -> float:
             except OSError:
                 continue
             if command.startswith(b"postgres:") and database_name.encode() in command:
-                pids.append(int(entry.name))
-    ticks = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:  # gone: a backend that closed
-            continue
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / os.sysconf("SC_CLK_TCK")
+                pids["PostgreSQL"].append(int(entry.name))
+    tick = os.sysconf("SC_CLK_TCK")
+    return {name: sum(map(_ticks, group)) / tick for name, group in pids.items()}
+
+
+def _ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # gone: a backend that closed
+        return 0
+    return int(fields[11]) + int(fields[12])  # utime, stime
 
 
 def _check(port: int, path: str, headers: dict[str, str], expect: Callable[[bytes], bool]) -> None:
@@ -212,13 +220,14 @@ def main(argv: list[str]) -> int:
             for port, path, headers in targets.values():
                 _check(port, path, headers, _twenty_matters if path == api else _page_of_twenty)
                 python_load(port, 200, args.concurrency, path, headers)  # warm up
-            cpu: dict[str, list[float]] = {name: [] for name in targets}
+            # target -> per round, process -> CPU ms per request
+            cpu: dict[str, list[dict[str, float]]] = {name: [] for name in targets}
 
             def measured(name: str, port: int, path: str, headers: dict[str, str]) -> dict:
                 before = _cpu_seconds(masters, database_name)
                 result = python_load(port, args.requests, args.concurrency, path, headers)
-                spent = _cpu_seconds(masters, database_name) - before
-                cpu[name].append(spent * 1000 / args.requests)
+                after = _cpu_seconds(masters, database_name)
+                cpu[name].append({p: (after[p] - before[p]) * 1000 / args.requests for p in after})
                 return result
 
             loads = {
@@ -236,7 +245,7 @@ def main(argv: list[str]) -> int:
     rounds = f"median of {args.rounds} interleaved rounds"
     print(f"{args.concurrency}, {rounds}; {host_load(load_before)}\n")
     base = next(iter(medians.values()))
-    cpu_ms = {name: statistics.median(spent) for name, spent in cpu.items()}
+    cpu_ms = {name: statistics.median(sum(r.values()) for r in runs) for name, runs in cpu.items()}
     base_cpu = next(iter(cpu_ms.values()))
     rows = [
         [
@@ -254,6 +263,12 @@ def main(argv: list[str]) -> int:
     columns += ["CPU ms per request", "CPU vs the API call"]
     print(table(columns, rows))
     print("\n(CPU: every server process and the database's backends, median of the rounds.)\n")
+    processes = list(next(iter(cpu.values()))[0])
+    by_process = [
+        [name, *(f"{statistics.median(r[p] for r in cpu[name]):.2f}" for p in processes)]
+        for name in cpu
+    ]
+    print(table(["CPU ms per request, by process", *processes], by_process) + "\n")
     for name in (
         "page through the gateway (as a browser gets it)",
         "page through the gateway, web with WEB_API_DIRECT",

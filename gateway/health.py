@@ -11,8 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 from flask import Response, jsonify
 
 from gateway.config import Settings
-from gateway.upstream import UpstreamError, get_json
 from services.common.problems import problem
+from services.common.upstream import UpstreamError, get_json
 
 
 def healthz() -> Response:

@@ -13,7 +13,7 @@ from flask import Response
 from gateway.config import Settings
 from gateway.openapi_merge import merge, unrouted
 from gateway.routes import PAGE_SERVICES, RouteTable
-from gateway.upstream import UpstreamError, get_json
+from services.common.upstream import UpstreamError, get_json
 
 log = logging.getLogger(__name__)
 # A document missing a service is retried sooner, so a service that just started shows up.

@@ -12,7 +12,10 @@ from werkzeug.wsgi import get_input_stream
 from gateway.client_body import ClientBodyTimeout, DeadlineReader, UploadSlots
 from gateway.config import Settings
 from gateway.forwarding import forwarded_headers
-from gateway.upstream import (
+from services.common import splice
+from services.common.network import Network
+from services.common.problems import problem
+from services.common.upstream import (
     BLOCKSIZE,
     HeaderLineBreak,
     NoAnswer,
@@ -22,10 +25,7 @@ from gateway.upstream import (
     exchange,
     pool_for,
 )
-from gateway.upstream import Response as Upstream
-from services.common import splice
-from services.common.network import Network
-from services.common.problems import problem
+from services.common.upstream import Response as Upstream
 
 HOP_BY_HOP = frozenset(
     (

@@ -9,7 +9,6 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, request, stream_with_context
 from flask_babel import gettext as _
-from urllib3 import BaseHTTPResponse
 
 from . import api, current
 from .errors import error_page
@@ -54,9 +53,10 @@ def _streamed(document_id: str, action: str) -> Response:
     return relay(upstream)
 
 
-def relay(upstream: BaseHTTPResponse) -> Response:
-    """The API's open response passed on to the browser, chunk by chunk, with its safe headers."""
-    headers = {name: upstream.headers[name] for name in PASSED_ON if name in upstream.headers}
+def relay(upstream: api.Answer) -> Response:
+    """The API's open answer passed on to the browser, chunk by chunk, with its safe headers."""
+    found = upstream.headers
+    headers = {name: found[name.lower()] for name in PASSED_ON if name.lower() in found}
     body = stream_with_context(api.chunks(upstream))
     return Response(body, status=upstream.status, headers=headers, direct_passthrough=True)
 

@@ -9,11 +9,28 @@ template only prints the strings.
 from __future__ import annotations
 
 from functools import cache
+from typing import NamedTuple
 
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from .matter_labels import KINDS, MATTER_STATUSES, REASONS, day
+
+
+class Row(NamedTuple):
+    """One matter as the list prints it. A tuple, not a dict: Jinja reads `m.title` as an
+    attribute first, and on a dict each such read fails with an exception before the lookup."""
+
+    url: str  # the matter's page
+    title: str
+    what: str
+    status: str
+    status_label: str
+    company: str | None  # shown when not the company the page is about
+    why: str
+    mine: list[tuple[str, bool]]  # (what I am asked or decided, whether it awaits me)
+    next: str | None
+    awaiting: bool
 
 
 @cache
@@ -57,22 +74,23 @@ def _mine(collaboration: dict, words: dict) -> tuple[str, bool]:
     return words["decided"] % {"status": status}, False
 
 
-def rows(matters: list[dict], shown_company_id: str | None) -> list[dict]:
-    """The API's matters as the list shows them."""
+def rows(matters: list[dict], shown_company_id: str | None, url: str) -> list[Row]:
+    """The API's matters as the list shows them; `url` is a matter's page with `-id-` for its
+    id (one URL built, the others derived from it: url_for per row costs more than the row)."""
     words = _patterns(str(get_locale()))
     reasons, kinds, statuses = words["reasons"], words["kinds"], words["statuses"]
     return [
-        {
-            "id": m["id"],
-            "title": m["title"] or m["reference"],
-            "what": f"{kinds.get(m['kind'], m['kind'])} {m['reference']}",
-            "status": m["status"],
-            "status_label": statuses.get(m["status"], m["status"]),
-            "company": None if m["company"]["id"] == shown_company_id else m["company"]["name"],
-            "why": words["why"] % {"reasons": ", ".join(reasons.get(r, r) for r in m["reasons"])},
-            "mine": [_mine(c, words) for c in m["collaborations"]],
-            "next": _next_step(m, words),
-            "awaiting": m["awaiting_my_action"],
-        }
+        Row(
+            url=url.replace("-id-", m["id"]),
+            title=m["title"] or m["reference"],
+            what=f"{kinds.get(m['kind'], m['kind'])} {m['reference']}",
+            status=m["status"],
+            status_label=statuses.get(m["status"], m["status"]),
+            company=None if m["company"]["id"] == shown_company_id else m["company"]["name"],
+            why=words["why"] % {"reasons": ", ".join(reasons.get(r, r) for r in m["reasons"])},
+            mine=[_mine(c, words) for c in m["collaborations"]],
+            next=_next_step(m, words),
+            awaiting=m["awaiting_my_action"],
+        )
         for m in matters
     ]

@@ -85,15 +85,14 @@ def index() -> str:
     if company:
         params["company_id"] = company["id"]
     listing = api.call("GET", "/portal/matters?" + urlencode(params))
-    items = rows(listing["items"], company["id"] if company else None)
+    matter_url = url_for("matters.matter", matter_id="-id-")
+    items = rows(listing["items"], company["id"] if company else None, matter_url)
     return render_template(
         "matters/index.html",
         search_max=SEARCH_MAX,
         q=q,
-        awaiting=[m for m in items if m["awaiting"]],
-        others=[m for m in items if not m["awaiting"]],
-        # One URL built, the others derived from it: url_for per row costs more than the row.
-        matter_url=url_for("matters.matter", matter_id="-id-"),
+        awaiting=[m for m in items if m.awaiting],
+        others=[m for m in items if not m.awaiting],
         total=listing["total"],
         page=page,
         pages=max(1, ceil(listing["total"] / PAGE_SIZE)),

@@ -75,9 +75,10 @@ class RedisSessionInterface(SessionInterface):
             return ServerSession()
         try:
             # One round trip reads the session and renews its idle time.
+            key = self._key(sid)
             reading = self.redis.pipeline(transaction=False)
-            reading.hgetall(self._key(sid))
-            reading.expire(self._key(sid), self.idle_seconds)
+            reading.hgetall(key)
+            reading.expire(key, self.idle_seconds)
             fields, _ = reading.execute()
         except redis.RedisError as error:
             log.warning("session store unreachable: %s", error)

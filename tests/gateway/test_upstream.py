@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from gateway.config import Settings
-from gateway.upstream import HeaderLineBreak, NoAnswer, Pool, exchange
 from services.common.testing import wait_until
+from services.common.upstream import HeaderLineBreak, NoAnswer, Pool, exchange
 
 # (request number on its connection, request bytes) -> (answer bytes, then close the connection)
 Script = Callable[[int, bytes], tuple[bytes, bool]]
@@ -224,9 +224,9 @@ def test_an_answer_sent_before_the_body_was_read_reaches_the_client(serve):
 def test_a_connection_idle_near_the_services_keep_alive_timeout_is_not_reused(serve, monkeypatch):
     """The service may be closing it at that very moment; a request with a body sent on it then
     could not be sent again."""
-    import gateway.upstream
+    import services.common.upstream
 
-    monkeypatch.setattr(gateway.upstream, "MAX_IDLE_SECONDS", 0.05)
+    monkeypatch.setattr(services.common.upstream, "MAX_IDLE_SECONDS", 0.05)
     server, pool = serve(lambda n, _: (ok(), False))  # the service keeps it open meanwhile
     assert get(pool) == (200, b"hello")
     assert get(pool, "POST", b"data") == (200, b"hello")  # at once: reused

@@ -261,3 +261,15 @@ def test_with_api_direct_each_call_goes_to_the_service_owning_its_path(stand_in,
     assert page.status_code == 200 and "contract.pdf" in page.text
     assert signed_in(documents=down).get(f"/portal/matters/{MATTER}").status_code == 503
     assert signed_in(identity=stand_in.url, sharing=down).get("/portal/matters").status_code == 503
+
+
+def test_the_kept_header_carries_each_pages_own_path(browser):
+    """The header is rendered once per person, language and company (web/templating.py):
+    the path that the language and company forms come back to is still each page's own."""
+    first = browser.get(f"/portal/matters/{MATTER}")
+    second = browser.get(f"/portal/matters/{MATTER}/sign")
+    odd = browser.get(f"/portal/matters/{MATTER}?a=1&b=2")
+    assert f'name="next" value="/portal/matters/{MATTER}"' in first.text
+    assert f'name="next" value="/portal/matters/{MATTER}/sign"' in second.text
+    assert f'name="next" value="/portal/matters/{MATTER}?a=1&amp;b=2"' in odd.text
+    assert first.text.count('name="csrf_token"') == second.text.count('name="csrf_token"') == 2

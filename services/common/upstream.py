@@ -1,11 +1,13 @@
-"""Keep-alive HTTP/1.1 connections to the services, and the exchange of one request over them.
+"""Keep-alive HTTP/1.1 connections to the services, and the exchange of one request over them:
+the client of the gateway (to each service) and of web (to the API).
 
 Its own small client rather than urllib3: a proxied GET spent 270 µs of CPU in urllib3 and
 http.client (Retry and Timeout objects, the email-package header parser, a poll per reuse)
 against 40 µs here, and on a two-core host that CPU is taken from the services (bench/
-gateway_overhead.py). What the gateway needs is narrow: send a head and a body, read a status
-line, headers and a body framed by Content-Length, chunked coding or the connection's end
-(RFC 9112 §6.3). One pool of idle connections per service and process, made after the fork.
+gateway_overhead.py, bench/web_matters.py). What both need is narrow: send a head and a body,
+read a status line, headers and a body framed by Content-Length, chunked coding or the
+connection's end (RFC 9112 §6.3). One pool of idle connections per base URL and process, made
+after the fork.
 """
 
 from __future__ import annotations
@@ -17,12 +19,11 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 from urllib.parse import urlsplit
 
 from gevent.monkey import get_original
 
-from gateway.config import Settings
 from services.common import splice
 
 # The kernel's poll even under gevent, where select.poll builds a timer and watchers per call
@@ -43,6 +44,14 @@ _MAX_LINE = 65536
 # service closes it could not be sent again, and would fail with a 502.
 MAX_IDLE_SECONDS = 1.0
 _MAX_HEADERS = 200
+
+
+class Limits(Protocol):
+    """A client's timeouts (seconds) and the idle connections it keeps per base URL."""
+
+    connect_timeout: float
+    read_timeout: float
+    pool_maxsize: int
 
 
 class UpstreamError(Exception):
@@ -69,10 +78,10 @@ class HeaderLineBreak(ValueError):
 class Pool:
     """Idle kept-alive connections to one service (host, port); the base URL's path prefix."""
 
-    def __init__(self, base_url: str, settings: Settings) -> None:
+    def __init__(self, base_url: str, settings: Limits) -> None:
         parts = urlsplit(base_url)
         if parts.scheme != "http" or not parts.hostname:
-            raise ValueError(f"the gateway speaks plain HTTP to services, not {base_url!r}")
+            raise ValueError(f"plain HTTP between the suite's parts, not {base_url!r}")
         self.address = (parts.hostname, parts.port or 80)
         self.host = parts.netloc  # the Host header the service expects
         self.prefix = parts.path.rstrip("/")
@@ -384,13 +393,15 @@ def _tokens(value: str | None) -> tuple[str, ...]:
 
 _lock = threading.Lock()
 _pid = 0
-_pools: dict[str, Pool] = {}
+_pools: dict[tuple, Pool] = {}
 
 
-def pool_for(base_url: str, settings: Settings) -> Pool:
-    """The pool for a service's base URL, made once per process."""
+def pool_for(base_url: str, settings: Limits) -> Pool:
+    """The pool for a base URL and limits, made once per process."""
     global _pid
-    found = _pools.get(base_url)
+    # Per limits too: the gateway's and web's pools to one service do not share timeouts.
+    key = (base_url, settings.connect_timeout, settings.read_timeout, settings.pool_maxsize)
+    found = _pools.get(key)
     # A pool inherited across a fork would share sockets with the parent: check the pid.
     if found is not None and _pid == os.getpid():
         return found
@@ -398,13 +409,13 @@ def pool_for(base_url: str, settings: Settings) -> Pool:
         if _pid != os.getpid():
             _pools.clear()
             _pid = os.getpid()
-        found = _pools.get(base_url)
+        found = _pools.get(key)
         if found is None:
-            found = _pools[base_url] = Pool(base_url, settings)
+            found = _pools[key] = Pool(base_url, settings)
     return found
 
 
-def get_json(base_url: str, path: str, settings: Settings, timeout: float) -> tuple[int, Any]:
+def get_json(base_url: str, path: str, settings: Limits, timeout: float) -> tuple[int, Any]:
     """GET a small JSON document from a service: (status, parsed body or None).
 
     Raises UpstreamError when the service cannot be reached in time.
