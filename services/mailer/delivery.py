@@ -18,7 +18,7 @@ from services.common.models import new_id, utcnow
 from services.common.observability import EMAILS_FAILED, EMAILS_SENT
 from services.common.outbox import add_event
 
-from . import smtp
+from . import mime, smtp
 from .catalog import NOTIFICATIONS, Notification
 from .events import (
     EMAIL_DEFERRED,
@@ -203,7 +203,7 @@ def _send(outgoing: Outgoing, rendered: Rendered) -> str | None:
     sender = config["MAIL_FROM"]
     msg_id = smtp.message_id(outgoing.event_id, outgoing.email, sender)
     try:
-        message = smtp.build_message(
+        message = mime.build_message(
             sender, outgoing.email, outgoing.name, rendered, outgoing.locale, msg_id
         )
         smtp.send(config, message)
