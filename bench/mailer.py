@@ -47,6 +47,13 @@ def invitation(email: str) -> Event:
     )
 
 
+def thread_cpu(thread: threading.Thread) -> float:
+    """CPU seconds a live thread of this process used (Linux: /proc/self/task)."""
+    stat = Path(f"/proc/self/task/{thread.native_id}/stat").read_text()
+    utime, stime = stat.rsplit(")", 1)[1].split()[11:13]  # fields 14 and 15 of proc(5)
+    return (int(utime) + int(stime)) / os.sysconf("SC_CLK_TCK")
+
+
 def use_throwaway_link_key() -> None:
     """A key sealing the benchmarks' invitation links, for the events and the mailer alike."""
     os.environ.setdefault("MAIL_LINK_KEYS", Fernet.generate_key().decode())
@@ -118,6 +125,13 @@ def run(count: int, session_per_email: bool, smtp_port: int, mail_dir: Path) -> 
             )
             elapsed = time.perf_counter() - started
             cpu_ms = 1000 * (time.process_time() - cpu) / count
+            per_thread = {
+                thread.name: 1000 * thread_cpu(thread) / count
+                for thread in threading.enumerate()
+                if thread.name.startswith("mailer-")
+            }
+            print("worker CPU ms per e-mail by thread:", end=" ")
+            print(", ".join(f"{name} {ms:.1f}" for name, ms in sorted(per_thread.items())))
             stop.set()
             for thread in threads:
                 thread.join(timeout=30)
