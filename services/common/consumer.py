@@ -1,7 +1,8 @@
 """The consume loop: dedupe by event id, ack after commit, batches, retry and park, outages.
 
-The pika connection lives in one thread; handlers run in others (HANDLER_THREADS, 1 unless a
-service needs no order between its events) so that a long handler never starves heartbeats.
+The pika connection lives in one thread; handlers run in others (HANDLER_THREADS, 1 by
+default: more only for a service that needs no order between its events) so that a long
+handler never starves heartbeats.
 Deliveries collect while the handler threads work; an idle one takes its share of them (all of
 them with one thread, up to the prefetch) as its next batch; the outcomes come back with
 `add_callback_threadsafe`, and only the connection thread touches the channel.

@@ -30,10 +30,6 @@ class SettingsError(RuntimeError):
 
 
 class MailerConfig(BaseConfig):
-    # Its handlers need no order between events (row locks and the e-mail log keep them right),
-    # and an e-mail mostly waits for the database and the SMTP server: several at once.
-    DEFAULT_HANDLER_THREADS = 4
-
     def __init__(self, **overrides: object) -> None:
         self.SMTP_HOST = env_str("SMTP_HOST", "127.0.0.1")
         self.SMTP_PORT = env_int("SMTP_PORT", 8025)

@@ -10,7 +10,7 @@ sends the held e-mail with the usual retries, parking and dedupe.
 Both sides lock the person's replica row first, so a hold decided while the invitation is being
 sent is seen by the invitation's transaction (PostgreSQL, READ COMMITTED): nothing stays held.
 An event naming several people locks them all, in id order, before sending anything: the
-mailer handles several events at once (HANDLER_THREADS).
+mailer may handle several events at once (CONSUMER_HANDLER_THREADS).
 A person the replica does not know yet is not held (identity announces people before sharing
 can name them, so that is rare, and holding for ever would be worse).
 """

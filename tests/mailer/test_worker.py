@@ -36,7 +36,8 @@ def _consuming(amqp_url: str) -> bool:
 
 
 @pytest.fixture
-def worker(app, amqp_url):
+def worker(app, amqp_url, request):
+    app.config["HANDLER_THREADS"] = getattr(request, "param", app.config["HANDLER_THREADS"])
     stop = threading.Event()
     threads = start_worker(app, stop)
     wait_until(lambda: _consuming(amqp_url), timeout=30, message="the mailer consumer")
@@ -93,6 +94,7 @@ def test_the_worker_emails_an_invitation_and_a_resend(app, worker, amqp_url, mai
     assert {row.resend_of for row in rows} == {None, original.id}
 
 
+@pytest.mark.parametrize("worker", [4], indirect=True)  # CONSUMER_HANDLER_THREADS=4
 def test_events_handled_at_once_send_each_email_once_and_hold_none_for_good(
     app, worker, amqp_url, mail
 ):
