@@ -27,6 +27,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "bench.events",
         "relay vs pika confirm rates, company hop p50/p95/p99, mailer e-mails/s",
     ),
+    "share_latency": (
+        "bench.share_latency",
+        "matter shown to a requester -> e-mail at the SMTP server: p50/p95/p99 at N shares/s",
+    ),
     "upload_memory": ("bench.upload_memory", "documents' memory during N PDF uploads at once"),
     "suite_memory": (
         "bench.suite_memory",

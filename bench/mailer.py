@@ -47,6 +47,13 @@ def invitation(email: str) -> Event:
     )
 
 
+def thread_cpu(thread: threading.Thread) -> float:
+    """CPU seconds a live thread of this process used (Linux: /proc/self/task)."""
+    stat = Path(f"/proc/self/task/{thread.native_id}/stat").read_text()
+    utime, stime = stat.rsplit(")", 1)[1].split()[11:13]  # fields 14 and 15 of proc(5)
+    return (int(utime) + int(stime)) / os.sysconf("SC_CLK_TCK")
+
+
 def use_throwaway_link_key() -> None:
     """A key sealing the benchmarks' invitation links, for the events and the mailer alike."""
     os.environ.setdefault("MAIL_LINK_KEYS", Fernet.generate_key().decode())
@@ -76,8 +83,9 @@ def _queue(app, url: str, count: int) -> None:
     connection.close()
 
 
-def run(count: int, session_per_email: bool, smtp_port: int, mail_dir: Path) -> float:
-    """E-mails per second for `count` invitations."""
+def run(count: int, session_per_email: bool, smtp_port: int, mail_dir: Path) -> tuple[float, float]:
+    """E-mails per second for `count` invitations, and the worker's CPU milliseconds per e-mail
+    (this process: consumer, handler and relay threads; the sink runs apart)."""
     from services.common.worker import start_worker
     from services.mailer import create_app, smtp
 
@@ -107,7 +115,7 @@ def run(count: int, session_per_email: bool, smtp_port: int, mail_dir: Path) -> 
                 smtp.send = send_alone
             before = len(os.listdir(mail_dir))
             stop = threading.Event()
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             threads = start_worker(app, stop)
             wait_until(
                 lambda: len(os.listdir(mail_dir)) - before >= count,
@@ -116,12 +124,20 @@ def run(count: int, session_per_email: bool, smtp_port: int, mail_dir: Path) -> 
                 message=f"{count} e-mails",
             )
             elapsed = time.perf_counter() - started
+            cpu_ms = 1000 * (time.process_time() - cpu) / count
+            per_thread = {
+                thread.name: 1000 * thread_cpu(thread) / count
+                for thread in threading.enumerate()
+                if thread.name.startswith("mailer-")
+            }
+            print("worker CPU ms per e-mail by thread:", end=" ")
+            print(", ".join(f"{name} {ms:.1f}" for name, ms in sorted(per_thread.items())))
             stop.set()
             for thread in threads:
                 thread.join(timeout=30)
             with app.app_context():
                 app.extensions["portal"].db.engine.dispose()
-            return count / elapsed
+            return count / elapsed, cpu_ms
     finally:
         smtp.send = send
         pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -131,6 +147,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--emails", type=int, default=1000)
     args = parser.parse_args(argv)
+    print(f"load average before: {os.getloadavg()}")
     use_throwaway_link_key()
     with tempfile.TemporaryDirectory() as folder:
         mail_dir = Path(folder)
@@ -147,10 +164,12 @@ def main(argv: list[str]) -> int:
         finally:
             sink.terminate()
             sink.wait(timeout=30)
-    print(f"| mailer, {args.emails} invitations | e-mails/s |\n|---|---|")
-    print(f"| SMTP session kept across e-mails | {kept:.0f} |")
-    print(f"| one SMTP session per e-mail | {alone:.0f} |")
-    print(f"\nkept / per e-mail: {kept / alone:.2f}")
+    print(f"load average after: {os.getloadavg()}")
+    print(f"| mailer, {args.emails} invitations | e-mails/s | worker CPU ms per e-mail |")
+    print("|---|---|---|")
+    print(f"| SMTP session kept across e-mails | {kept[0]:.0f} | {kept[1]:.1f} |")
+    print(f"| one SMTP session per e-mail | {alone[0]:.0f} | {alone[1]:.1f} |")
+    print(f"\nkept / per e-mail: {kept[0] / alone[0]:.2f}")
     return 0
 
 

@@ -67,6 +67,10 @@ class BaseConfig:
         self.AMQP_URL = env_str("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
         self.EVENT_EXCHANGE = env_str("EVENT_EXCHANGE", "portal.events")
         self.PREFETCH = env_int("CONSUMER_PREFETCH", 20)
+        # Threads handling deliveries at once: 1 keeps a service's events in delivery order; the
+        # mailer's handlers need none. Each thread adds an e-mail to the at-least-once window (a
+        # worker killed between the SMTP server's acceptance and the commit sends it again).
+        self.HANDLER_THREADS = env_int("CONSUMER_HANDLER_THREADS", 1)
         # Back-off between attempts of a failing handler; after the last one the event is parked.
         self.RETRY_DELAYS = [float(s) for s in env_list("RETRY_DELAYS", "1,5,30,120")]
         self.DELIVERY_LIMIT = env_int("DELIVERY_LIMIT", 10)

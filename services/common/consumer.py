@@ -1,9 +1,11 @@
 """The consume loop: dedupe by event id, ack after commit, batches, retry and park, outages.
 
-The pika connection lives in one thread; handlers run in another so that a long handler never
-starves heartbeats. Deliveries collect while the handler thread works and it takes them all
-(up to the prefetch) as its next batch; the outcomes come back with `add_callback_threadsafe`,
-and only the connection thread touches the channel.
+The pika connection lives in one thread; handlers run in others (HANDLER_THREADS, 1 by
+default: more only for a service that needs no order between its events) so that a long
+handler never starves heartbeats.
+Deliveries collect while the handler threads work; an idle one takes its share of them (all of
+them with one thread, up to the prefetch) as its next batch; the outcomes come back with
+`add_callback_threadsafe`, and only the connection thread touches the channel.
 
 A handler failure is one of two things:
 - an outage (the database or the SMTP server cannot be reached): not the message's fault. The
@@ -232,7 +234,8 @@ class Consumer:
         self.app = app
         self.stop = stop
         self.service = app.config["SERVICE_NAME"]
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{self.service}-h")
+        self.threads = app.config["HANDLER_THREADS"]
+        self.executor = ThreadPoolExecutor(self.threads, thread_name_prefix=f"{self.service}-h")
         self.pending: list[Delivery] = []
         # Delivered to this consumer and not settled yet (passive declares do not count them).
         self.unacked = QUEUE_UNACKED.labels(broker.queue_name(self.service))
@@ -258,7 +261,7 @@ class Consumer:
     def _consume(self) -> None:
         config = self.app.config
         connection = broker.connect(config["AMQP_URL"])
-        busy: Future | None = None
+        busy: set[Future] = set()
         try:
             channel = connection.channel()
             channel.confirm_delivery()
@@ -277,19 +280,27 @@ class Consumer:
             BROKER_CONNECTED.labels(self.service, "consumer").set(1)
             log.info("consuming %s (%s)", broker.queue_name(self.service), ", ".join(keys))
             while not self.stop.is_set():
-                if self.pending and (busy is None or busy.done()):
-                    batch, self.pending = self.pending, []
-                    busy = self.executor.submit(self._work, connection, channel, batch)
+                busy = {future for future in busy if not future.done()}
+                for batch in self._batches(self.threads - len(busy)):
+                    busy.add(self.executor.submit(self._work, connection, channel, batch))
                 connection.process_data_events(time_limit=1)
             channel.basic_cancel(tag)
-            if busy is not None:  # the batch in hand finishes (or is given back), then its acks
-                busy.result()
+            for future in busy:  # the batches in hand finish (or are given back), then their acks
+                future.result()
             connection.process_data_events(time_limit=0)
         finally:
-            if busy is not None:
-                busy.result()  # never two batches at once, even across a reconnection
+            for future in busy:
+                future.result()  # no batch outlives its connection, even across a reconnection
             if connection.is_open:
                 connection.close()
+
+    def _batches(self, free: int) -> list[list[Delivery]]:
+        """The pending deliveries split into at most `free` batches, one per idle thread."""
+        if not self.pending or free <= 0:
+            return []
+        size = -(-len(self.pending) // free)  # ceiling division
+        pending, self.pending = self.pending, []
+        return [pending[i : i + size] for i in range(0, len(pending), size)]
 
     def _on_message(self, channel, method, properties, body) -> None:
         self.unacked.inc()

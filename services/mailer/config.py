@@ -48,6 +48,7 @@ class MailerConfig(BaseConfig):
         self.MAIL_DISPATCH_LOCALE = env_str("MAIL_DISPATCH_LOCALE", "en").strip() or "en"
         self.MAIL_LINK_KEYS = link_keys()
         super().__init__("mailer", **overrides)
+
         check_keys(self.MAIL_LINK_KEYS, "the mailer")
         self._check_firm()
 

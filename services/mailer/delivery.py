@@ -18,7 +18,7 @@ from services.common.models import new_id, utcnow
 from services.common.observability import EMAILS_FAILED, EMAILS_SENT
 from services.common.outbox import add_event
 
-from . import smtp
+from . import mime, smtp
 from .catalog import NOTIFICATIONS, Notification
 from .events import (
     EMAIL_DEFERRED,
@@ -31,7 +31,7 @@ from .events import (
     email_sent,
     resend_requested_schema,
 )
-from .invitation_first import must_wait_for_invitation, release_held
+from .invitation_first import lock_people, must_wait_for_invitation, release_held
 from .invitation_links import INVITATION_TEMPLATE, SEALED_URL, forget_links
 from .models import FAILED, HELD, SENT, Email, db
 from .recipients import known_recipient
@@ -104,7 +104,10 @@ def _plan_notification(event_id: str, event_type: str, data: dict) -> list[Outgo
 
 def _plan_released(event: Event) -> list[Outgoing]:
     """A held e-mail, planned again from its event (it keeps its log row and Message-ID)."""
-    held = db.session.get(Email, email_released_schema.load(event.data)["email_id"])
+    # Locked: two releases of one e-mail (its invitation went, and the person became active)
+    # handled at once would both find it held.
+    email_id = email_released_schema.load(event.data)["email_id"]
+    held = db.session.get(Email, email_id, with_for_update=True, populate_existing=True)
     if held is None or held.status != HELD:
         return []  # sent already (a redelivery), or gone
     planned = _plan_notification(held.event_id, held.event_type, held.event_data)
@@ -203,7 +206,7 @@ def _send(outgoing: Outgoing, rendered: Rendered) -> str | None:
     sender = config["MAIL_FROM"]
     msg_id = smtp.message_id(outgoing.event_id, outgoing.email, sender)
     try:
-        message = smtp.build_message(
+        message = mime.build_message(
             sender, outgoing.email, outgoing.name, rendered, outgoing.locale, msg_id
         )
         smtp.send(config, message)
@@ -230,6 +233,7 @@ def deliver(event: Event) -> None:
     and recipient): receiving systems and mail clients that dedupe on it show one e-mail.
     """
     planned = _plan(event)
+    lock_people(o.user_id for o in planned if o.notification.after_invitation)
     progress = False
     for position, outgoing in enumerate(planned):
         row = _logged(outgoing)

@@ -9,11 +9,15 @@ sends the held e-mail with the usual retries, parking and dedupe.
 
 Both sides lock the person's replica row first, so a hold decided while the invitation is being
 sent is seen by the invitation's transaction (PostgreSQL, READ COMMITTED): nothing stays held.
+An event naming several people locks them all, in id order, before sending anything: the
+mailer may handle several events at once (CONSUMER_HANDLER_THREADS).
 A person the replica does not know yet is not held (identity announces people before sharing
 can name them, so that is rare, and holding for ever would be worse).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import marshmallow as ma
 import sqlalchemy as sa
@@ -33,6 +37,21 @@ def _lock(user_id: str | None) -> Recipient | None:
     if user_id is None:
         return None
     return db.session.get(Recipient, user_id, with_for_update=True, populate_existing=True)
+
+
+def lock_people(user_ids: Iterable[str | None]) -> None:
+    """Lock the replica rows of everyone an event may hold an e-mail for, in one fixed order,
+    before any e-mail goes: two events naming the same people the other way round (handled at
+    once) then wait for each other instead of deadlocking after one has sent (its rollback
+    would send those e-mails again)."""
+    ids = sorted({user_id for user_id in user_ids if user_id is not None})
+    if ids:
+        db.session.execute(
+            sa.select(Recipient.user_id)
+            .where(Recipient.user_id.in_(ids))
+            .order_by(Recipient.user_id)
+            .with_for_update()
+        ).all()
 
 
 def must_wait_for_invitation(user_id: str | None, email: str) -> bool:

@@ -1,4 +1,4 @@
-"""Sending over SMTP: the message as the recipient gets it, and which failures are final."""
+"""Sending over SMTP: one session kept across messages, and which failures are final."""
 
 from __future__ import annotations
 
@@ -9,16 +9,14 @@ import ssl
 import threading
 import time
 from collections.abc import Mapping
-from email.header import Header
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.utils import parseaddr
+from typing import TYPE_CHECKING
 
 from services.common.consumer import DependencyUnavailable
-from services.common.models import utcnow
 from services.common.observability import SMTP_ERRORS
 
-from .rendering import Rendered
+if TYPE_CHECKING:
+    from .mime import Message
 
 
 class RejectedError(Exception):
@@ -31,44 +29,6 @@ def message_id(event_id: str, recipient: str, sender: str) -> str:
     digest = hashlib.sha256(f"{event_id}\n{recipient}".encode()).hexdigest()[:40]
     domain = parseaddr(sender)[1].rpartition("@")[2] or "portal.local"
     return f"<{digest}@{domain}>"
-
-
-class _EncodedSubject(str):
-    """A non-ASCII subject folded by `email.header.Header`, which breaks lines only between
-    encoded words. The default policy's folder (CPython 3.11) can end a line with the space
-    before an encoded word, and the reader then sees two spaces there.
-
-    Having a `name`, the value is stored and folded as a header object (see `EmailPolicy`)."""
-
-    name = "Subject"
-
-    def fold(self, *, policy) -> str:
-        encoded = Header(str(self), "utf-8", header_name=self.name).encode(
-            linesep=policy.linesep, maxlinelen=policy.max_line_length or 78
-        )
-        return f"{self.name}: {encoded}{policy.linesep}"
-
-
-def build_message(
-    sender: str, to_email: str, to_name: str, rendered: Rendered, locale: str, msg_id: str
-) -> EmailMessage:
-    try:
-        to = Address(display_name=" ".join(to_name.split()), addr_spec=to_email)
-    except (ValueError, IndexError) as exc:
-        raise RejectedError(f"{to_email!r} is not a usable e-mail address") from exc
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = to
-    subject = rendered.subject
-    message["Subject"] = subject if subject.isascii() else _EncodedSubject(subject)
-    message["Date"] = format_datetime(utcnow())
-    message["Message-ID"] = msg_id
-    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation auto-replies
-    message.set_content(rendered.text)
-    message.add_alternative(rendered.html, subtype="html")
-    # After the parts: making the message multipart moves Content-* headers into the first part.
-    message["Content-Language"] = locale
-    return message
 
 
 class _Kept(threading.local):
@@ -123,13 +83,14 @@ def close_session() -> None:
         client.close()
 
 
-def send(config: Mapping, message: EmailMessage) -> None:
+def send(config: Mapping, message: Message) -> None:
     """Hand `message` to the relay over this thread's kept session. Raises RejectedError when
     final; DependencyUnavailable when the server cannot be reached or answers 4xx for the whole
     session (the consumer waits that out, spending no attempt); anything else (a recipient
     refused for now) when a later attempt may succeed."""
     try:
-        _session(config).send_message(message)
+        options = ("SMTPUTF8",) if message.international else ()
+        _session(config).sendmail(message.sender, [message.recipient], message.data, options)
         _kept.used = time.monotonic()
     except smtplib.SMTPRecipientsRefused as exc:
         _kept.used = time.monotonic()  # the session itself is fine

@@ -12,7 +12,7 @@ from aiosmtpd.controller import Controller
 from services.common.consumer import handle_message
 from services.common.events import Event
 from services.common.testing import free_port
-from services.mailer import smtp
+from services.mailer import mime
 from services.mailer.models import Email, ProcessedEvent, Recipient, db
 from services.mailer.rendering import Rendered
 
@@ -222,11 +222,11 @@ def test_a_resend_sends_the_same_email_again_as_a_new_log_entry(app, mail):
 )
 def test_a_long_subject_reaches_the_reader_exactly_as_written(subject):
     rendered = Rendered(subject=subject, text="Bonjour", html="<p>Bonjour</p>")
-    message = smtp.build_message(
+    message = mime.build_message(
         "Portal <no-reply@portal.local>", "marie@example.com", "Marie", rendered, "fr", "<1@x>"
     )
 
-    raw = message.as_bytes(policy=email.policy.SMTP)
+    raw = message.data
 
     assert all(len(line) <= 78 for line in raw.split(b"\r\n\r\n")[0].split(b"\r\n"))
     assert email.message_from_bytes(raw, policy=email.policy.default)["Subject"] == subject

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import uuid
 
 import pika
 import pytest
@@ -11,7 +12,14 @@ from services.common import broker
 from services.common.testing import wait_until
 from services.common.worker import start_worker
 
-from .conftest import emails, invitation_event
+from .conftest import (
+    emails,
+    invitation_event,
+    matter,
+    person,
+    sharing_event,
+    user_event,
+)
 
 
 def _consuming(amqp_url: str) -> bool:
@@ -28,7 +36,8 @@ def _consuming(amqp_url: str) -> bool:
 
 
 @pytest.fixture
-def worker(app, amqp_url):
+def worker(app, amqp_url, request):
+    app.config["HANDLER_THREADS"] = getattr(request, "param", app.config["HANDLER_THREADS"])
     stop = threading.Event()
     threads = start_worker(app, stop)
     wait_until(lambda: _consuming(amqp_url), timeout=30, message="the mailer consumer")
@@ -83,3 +92,44 @@ def test_the_worker_emails_an_invitation_and_a_resend(app, worker, amqp_url, mai
     assert mail.messages[1]["Subject"] == message["Subject"]
     rows = wait_until(lambda: len(emails(app)) == 2 and emails(app), message="the resend row")
     assert {row.resend_of for row in rows} == {None, original.id}
+
+
+@pytest.mark.parametrize("worker", [4], indirect=True)  # CONSUMER_HANDLER_THREADS=4
+def test_events_handled_at_once_send_each_email_once_and_hold_none_for_good(
+    app, worker, amqp_url, mail
+):
+    assert app.config["HANDLER_THREADS"] > 1
+    people = [
+        {"id": str(uuid.uuid4()), "email": f"person{i}@example.com", "name": f"Person {i}"}
+        for i in range(6)
+    ]
+    events = [
+        user_event("identity.user.created", p["id"], "2026-11-26T10:00:00Z", **p) for p in people
+    ]
+    for i, (first, second) in enumerate(zip(people, people[1:] + people[:1], strict=True)):
+        # The same two people named in both orders: handled at once, these must not deadlock.
+        pair = [first, second] if i % 2 else [second, first]
+        shared_with = [
+            person(p["email"], p["name"], "en", user_id=p["id"], **{"as": "watcher"}) for p in pair
+        ]
+        events.append(
+            sharing_event(
+                "sharing.matter.published",
+                matter=matter(reference=f"C-{i}"),
+                shared_with=shared_with,
+            )
+        )
+    events += [invitation_event(id=p["id"], email=p["email"], name=p["name"]) for p in people]
+
+    for event in events:
+        _publish(amqp_url, event)
+
+    expected = len(people) + 2 * len(people)  # an invitation each, two e-mails per share
+    wait_until(lambda: len(mail.messages) >= expected, timeout=60, message="every e-mail")
+    wait_until(lambda: all(row.status == "sent" for row in emails(app)), message="nothing held")
+    ids = [message["Message-ID"] for message in mail.messages]
+    assert len(ids) == expected
+    assert len(set(ids)) == expected
+    for p in people:  # their invitation and the two shares naming them
+        received = [m["Subject"] for m in mail.messages if p["email"] in str(m["To"])]
+        assert len(received) == 3
