@@ -200,19 +200,40 @@ def _record(
     return row
 
 
-def _send(outgoing: Outgoing, rendered: Rendered) -> str | None:
-    """Hand one e-mail to the relay; the reason when it is refused for good, else None."""
+class _Refused(Exception):
+    """The SMTP server refused one address for good: undo what was written for it."""
+
+
+def _send_logged(outgoing: Outgoing, row: Email | None, rendered: Rendered) -> str | None:
+    """Write what a sent e-mail leaves behind, then send it; the refusal's reason, else None.
+
+    The log row, its event and the invitation's follow-ups are written and flushed before the
+    message goes, inside a savepoint that is undone when it cannot go. So after the server's
+    250 only the savepoint's release and the consumer's commit remain: the at-least-once window
+    (see `deliver`) is as short as it can be.
+    """
     config = current_app.config
     sender = config["MAIL_FROM"]
     msg_id = smtp.message_id(outgoing.event_id, outgoing.email, sender)
+    message = mime.build_message(
+        sender, outgoing.email, outgoing.name, rendered, outgoing.locale, msg_id
+    )
     try:
-        message = mime.build_message(
-            sender, outgoing.email, outgoing.name, rendered, outgoing.locale, msg_id
+        with db.session.begin_nested():
+            _record(outgoing, row, SENT, rendered.subject)
+            if outgoing.template == INVITATION_TEMPLATE:
+                forget_links(outgoing.email, except_url=outgoing.event_data[SEALED_URL])
+                release_held(outgoing.user_id, outgoing.email)
+            db.session.flush()
+            try:
+                smtp.send(config, message)
+            except smtp.RejectedError as exc:
+                raise _Refused(str(exc)) from exc
+    except _Refused as refused:
+        log.warning(
+            "e-mail of event %s to %s rejected: %s", outgoing.event_id, outgoing.email, refused
         )
-        smtp.send(config, message)
-    except smtp.RejectedError as exc:
-        log.warning("e-mail of event %s to %s rejected: %s", outgoing.event_id, outgoing.email, exc)
-        return str(exc)
+        return str(refused)
     EMAILS_SENT.labels(outgoing.template, outgoing.locale).inc()
     return None
 
@@ -228,8 +249,10 @@ def deliver(event: Event) -> None:
 
     At-least-once window: the SMTP server accepts a message before the consumer's transaction
     (log row + processed event) commits. A crash or a lost database in between rolls the log
-    back, and the redelivered event sends that e-mail again. Nothing can make SMTP and the
-    database commit together, so the copy carries the same Message-ID (derived from event id
+    back, and the redelivered event sends that e-mail again. Everything an e-mail leaves behind
+    is written before it goes (`_send_logged`), so that window is the commit alone (and, for an
+    event of several e-mails, the ones after it). Nothing can make SMTP and the database commit
+    together, so the copy carries the same Message-ID (derived from event id
     and recipient): receiving systems and mail clients that dedupe on it show one e-mail.
     """
     planned = _plan(event)
@@ -247,16 +270,14 @@ def deliver(event: Event) -> None:
             continue
         try:
             rendered = _render(outgoing)
-            rejection = _send(outgoing, rendered)
+            rejection = _send_logged(outgoing, row, rendered)
         except Exception as exc:
             if not progress:
                 raise
             _defer([*planned[position + 1 :], outgoing], f"{type(exc).__name__}: {exc}")
             return
-        _record(outgoing, row, FAILED if rejection else SENT, rendered.subject, rejection)
-        if not rejection and outgoing.template == INVITATION_TEMPLATE:
-            forget_links(outgoing.email, except_url=outgoing.event_data[SEALED_URL])
-            release_held(outgoing.user_id, outgoing.email)
+        if rejection:
+            _record(outgoing, row, FAILED, rendered.subject, rejection)
         progress = True
 
 
