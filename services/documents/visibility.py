@@ -189,11 +189,10 @@ def visible_document(document_id: str, user_id: str) -> tuple[Document, Version,
         sa.select(Document, Version, Matter, is_shared)
         .join(Version, Version.id == Document.current_version_id)
         .join(Matter, Matter.matter_id == Document.matter_id)
-        .join(
-            AudienceMember,
-            sa.and_(AudienceMember.matter_id == Matter.matter_id, AudienceMember.user_id == user_id),
+        .join(AudienceMember, AudienceMember.matter_id == Matter.matter_id)
+        .where(
+            Document.id == document_id, Matter.visible.is_(True), AudienceMember.user_id == user_id
         )
-        .where(Document.id == document_id, Matter.visible.is_(True))
     ).first()
     if row is None:
         return None
