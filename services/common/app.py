@@ -14,7 +14,6 @@ import sqlalchemy as sa
 from flask import Flask, request
 from flask_smorest import Api, Blueprint
 from flask_sqlalchemy import SQLAlchemy
-from gevent.monkey import get_original
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .auth import TokenVerifier
@@ -224,9 +223,6 @@ def _tune_sqlite(app: Flask, db: SQLAlchemy) -> None:
         cursor.close()
 
 
-_poll = get_original("select", "poll")  # the kernel's, also in a process gevent patched
-
-
 def _drop_closed_connections(app: Flask, db: SQLAlchemy) -> None:
     """A pooled connection the server closed (restart, terminated backend) is replaced before
     use. An idle PostgreSQL connection receives nothing unless the server ends it, so a socket
@@ -239,7 +235,7 @@ def _drop_closed_connections(app: Flask, db: SQLAlchemy) -> None:
 
     @sa.event.listens_for(engine, "checkout")
     def _closed(dbapi_connection, _record, _proxy) -> None:
-        poller = _poll()
+        poller = select.poll()  # a zero timeout: never blocks, gevent or not
         poller.register(dbapi_connection.fileno(), select.POLLIN)
         if poller.poll(0):
             raise sa.exc.DisconnectionError("the database closed this connection")
