@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import select
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,6 +130,7 @@ def create_service_app(
     app.extensions["portal"] = parts
     parts.db.init_app(app)
     _tune_sqlite(app, parts.db)
+    _drop_closed_connections(app, parts.db)
     parts.readiness.setdefault("database", lambda: _ping_database(parts.db))
 
     api = ProblemApi(app, spec_kwargs={"extra_plugins": [AccessPlugin(app)]})
@@ -219,3 +221,21 @@ def _tune_sqlite(app: Flask, db: SQLAlchemy) -> None:
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+def _drop_closed_connections(app: Flask, db: SQLAlchemy) -> None:
+    """A pooled connection the server closed (restart, terminated backend) is replaced before
+    use. An idle PostgreSQL connection receives nothing unless the server ends it, so a socket
+    with something to read is one to drop: a check without the round trip of SQLAlchemy's
+    pre-ping, which was one of the ten before a download's first byte."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    with app.app_context():
+        engine = db.engine
+
+    @sa.event.listens_for(engine, "checkout")
+    def _closed(dbapi_connection, _record, _proxy) -> None:
+        poller = select.poll()  # a zero timeout: never blocks, gevent or not
+        poller.register(dbapi_connection.fileno(), select.POLLIN)
+        if poller.poll(0):
+            raise sa.exc.DisconnectionError("the database closed this connection")

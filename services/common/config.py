@@ -63,7 +63,6 @@ class BaseConfig:
         self.SQLALCHEMY_DATABASE_URI = env_str(
             f"{prefix}_DATABASE_URL", f"sqlite:///{VAR_DIR / 'db' / (service + '.db')}"
         )
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.AMQP_URL = env_str("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
         self.EVENT_EXCHANGE = env_str("EVENT_EXCHANGE", "portal.events")
         self.PREFETCH = env_int("CONSUMER_PREFETCH", 20)

@@ -13,9 +13,10 @@ from .models import AccessRecord, Document, Matter, Version, db
 def record(
     document: Document, version: Version, matter: Matter, caller: Caller, action: str
 ) -> None:
-    """Write the record in its own commit, before any byte is sent."""
-    db.session.add(
-        AccessRecord(
+    """Write the record in its own commit, before any byte is sent (a plain INSERT: the
+    unit of work's flush cost more CPU than the statement itself)."""
+    db.session.execute(
+        sa.insert(AccessRecord).values(
             document_id=document.id,
             version_id=version.id,
             matter_id=matter.matter_id,

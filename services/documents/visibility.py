@@ -172,14 +172,33 @@ def visible_ids(matter: Matter, user_id: str) -> sa.Select:
 
 
 def visible_document(document_id: str, user_id: str) -> tuple[Document, Version, Matter] | None:
-    """The document, its current version and matter if `user_id` may see it in the portal."""
-    document = db.session.get(Document, document_id) if is_id(document_id) else None
-    if document is None or document.current_version_id is None:
+    """The document, its current version and matter if `user_id` may see it in the portal.
+
+    One query answers it before a download's first byte (it was five): the document with its
+    version, its matter when visible with the user in the audience, and whether it is shared
+    with them; the folders are read only when the document takes its setting from one.
+    """
+    if not is_id(document_id):
         return None
-    matter = portal_matter(document.matter_id, user_id)
-    if matter is None:
+    is_shared = (
+        sa.select(DocumentShare.user_id)
+        .where(DocumentShare.document_id == Document.id, DocumentShare.user_id == user_id)
+        .exists()
+    )
+    row = db.session.execute(
+        sa.select(Document, Version, Matter, is_shared)
+        .join(Version, Version.id == Document.current_version_id)
+        .join(Matter, Matter.matter_id == Document.matter_id)
+        .join(AudienceMember, AudienceMember.matter_id == Matter.matter_id)
+        .where(
+            Document.id == document_id, Matter.visible.is_(True), AudienceMember.user_id == user_id
+        )
+    ).first()
+    if row is None:
         return None
-    is_shared = db.session.get(DocumentShare, (document.id, user_id)) is not None
-    if not is_shared and not shown(document, matter, matter_folders(matter.matter_id)):
+    document, version, matter, shared = row
+    inherits = document.portal_visible is None and document.folder_id is not None
+    folders = matter_folders(matter.matter_id) if inherits else {}
+    if not shared and not shown(document, matter, folders):
         return None
-    return document, db.session.get(Version, document.current_version_id), matter
+    return document, version, matter

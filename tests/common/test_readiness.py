@@ -3,7 +3,10 @@ writes safe while the broker is away); the broker's state shows in /healthz and 
 
 from __future__ import annotations
 
-from services.common.testing import free_port
+import psycopg2
+import sqlalchemy as sa
+
+from services.common.testing import PG_ADMIN_DSN, free_port
 from services.interventions import create_app
 from services.interventions.models import db
 
@@ -47,3 +50,24 @@ def test_a_database_outage_makes_the_service_not_ready(amqp_url):
     assert response.headers["Content-Type"] == "application/problem+json"
     assert list(response.json["errors"]) == ["database"]
     assert client.get("/healthz").status_code == 200
+
+
+def test_a_pooled_connection_the_database_ended_is_replaced_before_use(new_database, amqp_url):
+    app = _app(new_database("interventions"), amqp_url)
+    with app.app_context():
+        pid = db.session.scalar(sa.text("SELECT pg_backend_pid()"))
+        db.session.remove()  # back to the pool, idle
+        admin = psycopg2.connect(PG_ADMIN_DSN)
+        try:
+            with admin.cursor() as cursor:  # waits up to 5 s for the backend to end
+                cursor.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
+                ended = cursor.fetchone()[0]
+        finally:
+            admin.close()
+
+        answered = db.session.scalar(sa.text("SELECT pg_backend_pid()"))
+        db.session.remove()
+        db.engine.dispose()
+
+    assert ended is True
+    assert answered not in (None, pid)
