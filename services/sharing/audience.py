@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from services.common.outbox import add_event
 
@@ -36,83 +37,97 @@ Audience = dict[str, list[str]]  # user id -> reasons, in AUDIENCE_REASONS order
 
 def _enabled(user_id_column: sa.ColumnElement) -> sa.ColumnElement:
     """Users not known to be disabled (a membership event may arrive before the user's)."""
-    disabled = sa.select(User.id).where(User.id == user_id_column, User.status == "disabled")
+    user = aliased(User)  # apart from a `users` the outer query joins
+    disabled = sa.select(user.id).where(user.id == user_id_column, user.status == "disabled")
     return ~sa.exists(disabled)
 
 
-def active_members(company_ids: Iterable[str]) -> dict[str, set[str]]:
-    """Company id -> ids of its active, enabled members."""
+# The statements of a share, built once: building and caching one costs more CPU than the
+# round trip (SQLAlchemy memoises the cache key of a statement object).
+_ACTIVE_MEMBERS = (
+    sa.select(Membership.user_id, User)
+    .outerjoin(User, User.id == Membership.user_id)
+    .where(
+        Membership.company_id == sa.bindparam("company_id"),
+        Membership.user_id.in_(sa.bindparam("user_ids", expanding=True)),
+        Membership.active.is_(True),
+        _enabled(Membership.user_id),
+    )
+)
+
+
+def active_members(company_id: str, user_ids: Iterable[str]) -> dict[str, User | None]:
+    """Those of `user_ids` who are active, enabled members of the company: user id -> their
+    replica user (None while only a membership event has named them)."""
     rows = db.session.execute(
-        sa.select(Membership.company_id, Membership.user_id).where(
-            Membership.company_id.in_(set(company_ids)),
-            Membership.active.is_(True),
-            _enabled(Membership.user_id),
+        _ACTIVE_MEMBERS, {"company_id": company_id, "user_ids": list(set(user_ids))}
+    )
+    return {user_id: user for user_id, user in rows}
+
+
+def _audience_rows() -> sa.CompoundSelect:
+    """(matter id, user id, reason) for the matters `ids`, in one statement: each reason from
+    the rows it depends on (the replica's members, companies, watchers, collaborators)."""
+    ids = sa.bindparam("ids", expanding=True)
+    member = sa.and_(Membership.active.is_(True), _enabled(Membership.user_id))
+    return sa.union_all(
+        sa.select(Matter.id, Matter.requester_id, sa.literal("requester"))
+        .join(
+            Membership,
+            sa.and_(
+                Membership.company_id == Matter.company_id,
+                Membership.user_id == Matter.requester_id,
+            ),
         )
-    )
-    members: dict[str, set[str]] = defaultdict(set)
-    for company_id, user_id in rows:
-        members[company_id].add(user_id)
-    return members
-
-
-def _by_matter(query: sa.Select) -> dict[str, set[str]]:
-    """(matter id, user id) rows -> matter id -> user ids."""
-    grouped: dict[str, set[str]] = defaultdict(set)
-    for matter_id, user_id in db.session.execute(query):
-        grouped[matter_id].add(user_id)
-    return grouped
-
-
-def compute(matters: Sequence[Matter]) -> dict[str, Audience]:
-    """Matter id -> its audience, from a handful of queries for the whole batch."""
-    visible = [m for m in matters if m.visible]
-    result: dict[str, Audience] = {m.id: {} for m in matters}
-    if not visible:
-        return result
-    company_ids = {m.company_id for m in visible}
-    companies = {
-        c.id: c for c in db.session.scalars(sa.select(Company).where(Company.id.in_(company_ids)))
-    }
-    members = active_members(company_ids)
-    ids = [m.id for m in visible]
-    watchers = _by_matter(
-        sa.select(Watcher.matter_id, Watcher.user_id).where(Watcher.matter_id.in_(ids))
-    )
-    collaborators = _by_matter(
-        sa.select(Collaborator.matter_id, Collaborator.user_id).where(
+        .where(Matter.id.in_(ids), member),
+        sa.select(Watcher.matter_id, Watcher.user_id, sa.literal("watcher"))
+        .join(Matter, Matter.id == Watcher.matter_id)
+        .join(
+            Membership,
+            sa.and_(
+                Membership.company_id == Matter.company_id, Membership.user_id == Watcher.user_id
+            ),
+        )
+        .where(Watcher.matter_id.in_(ids), member),
+        sa.select(Collaborator.matter_id, Collaborator.user_id, sa.literal("collaborator")).where(
             Collaborator.matter_id.in_(ids),
             Collaborator.withdrawn_at.is_(None),
             _enabled(Collaborator.user_id),
-        )
+        ),
+        sa.select(Matter.id, Membership.user_id, sa.literal("company"))
+        .join(Company, Company.id == Matter.company_id)
+        .join(Membership, Membership.company_id == Matter.company_id)
+        .where(Matter.id.in_(ids), Company.members_see_each_other.is_(True), member),
     )
-    for matter in visible:
-        company = companies.get(matter.company_id)
-        allowed = members.get(matter.company_id, set())
-        reasons: dict[str, set[str]] = defaultdict(set)
-        if matter.requester_id in allowed:
-            reasons[matter.requester_id].add("requester")
-        for user_id in watchers[matter.id] & allowed:
-            reasons[user_id].add("watcher")
-        for user_id in collaborators[matter.id]:
-            reasons[user_id].add("collaborator")
-        if company is not None and company.members_see_each_other:
-            for user_id in allowed:
-                reasons[user_id].add("company")
-        result[matter.id] = {
-            user_id: [r for r in AUDIENCE_REASONS if r in found]
-            for user_id, found in reasons.items()
+
+
+_AUDIENCE_ROWS = _audience_rows()
+_STORED = sa.select(AudienceEntry.matter_id, AudienceEntry.user_id, AudienceEntry.reasons).where(
+    AudienceEntry.matter_id.in_(sa.bindparam("ids", expanding=True))
+)
+_INSERT = sa.insert(AudienceEntry.__table__)  # Core: the ORM's bulk insert costs more here
+
+
+def compute(matters: Sequence[Matter]) -> dict[str, Audience]:
+    """Matter id -> its audience, from one query for the whole batch (it reads the matters'
+    rows: the caller has flushed them and holds them locked)."""
+    result: dict[str, Audience] = {m.id: {} for m in matters}
+    ids = [m.id for m in matters if m.visible]
+    if not ids:
+        return result
+    found: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for matter_id, user_id, reason in db.session.execute(_AUDIENCE_ROWS, {"ids": ids}):
+        found[matter_id][user_id].add(reason)
+    for matter_id, users in found.items():
+        result[matter_id] = {
+            user_id: [r for r in AUDIENCE_REASONS if r in why] for user_id, why in users.items()
         }
     return result
 
 
 def stored(matter_ids: Sequence[str]) -> dict[str, Audience]:
-    rows = db.session.execute(
-        sa.select(AudienceEntry.matter_id, AudienceEntry.user_id, AudienceEntry.reasons).where(
-            AudienceEntry.matter_id.in_(matter_ids)
-        )
-    )
     result: dict[str, Audience] = defaultdict(dict)
-    for matter_id, user_id, reasons in rows:
+    for matter_id, user_id, reasons in db.session.execute(_STORED, {"ids": list(matter_ids)}):
         result[matter_id][user_id] = reasons.split(",")
     return result
 
@@ -139,7 +154,7 @@ def refresh(matters: Sequence[Matter], settings_changed: bool = False) -> list[M
     for start in range(0, len(matters), CHUNK):
         batch = matters[start : start + CHUNK]
         fresh, old = compute(batch), stored([m.id for m in batch])
-        inserts, updates = [], []
+        inserts, updates, changed = [], [], []
         for matter in batch:
             new, before = fresh[matter.id], old.get(matter.id, {})
             gone = [user_id for user_id in before if user_id not in new]
@@ -156,13 +171,17 @@ def refresh(matters: Sequence[Matter], settings_changed: bool = False) -> list[M
                 elif before[user_id] != reasons:
                     updates.append(row)
             if new != before or settings_changed:
-                matter.audience_version += 1
-                add_event(events.audience_changed(matter, new))
-                announced.append(matter)
+                changed.append((matter, new))
         if inserts:
-            db.session.execute(sa.insert(AudienceEntry), inserts)
+            db.session.execute(_INSERT, inserts)
         if updates:
             db.session.execute(sa.update(AudienceEntry), updates)
+        # Announced after the statements above: the events' rows and the versions then go
+        # with the caller's next flush (one round trip with its own events on a share).
+        for matter, new in changed:
+            matter.audience_version += 1
+            add_event(events.audience_changed(matter, new))
+            announced.append(matter)
     return announced
 
 

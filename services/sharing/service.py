@@ -170,9 +170,26 @@ def unarchive_matter(matter_id: str) -> Matter:
     return matter
 
 
-def _check_members(company: Company, requester_id: str, watcher_ids: list[str]) -> None:
+def _locked_with_members(matter_id: str, people: list[str]) -> tuple[Matter, dict]:
+    """The matter locked, and those of `people` who are active members of its company (see
+    audience.active_members). Members added a moment ago may not be replicated yet: when some
+    are not members, identity is asked about them with the lock released (no call to another
+    service while a matter is locked), then the matter is locked and the members read again."""
+    matter = get_matter(matter_id, lock=True)
+    members = audience.active_members(matter.company_id, people)
+    if all(i in members for i in people):
+        return matter, members
+    company_id = matter.company_id
+    db.session.rollback()
+    read_through.memberships(company_id, people)  # only those the replica has no row for
+    matter = get_matter(matter_id, lock=True)
+    return matter, audience.active_members(matter.company_id, people)
+
+
+def _check_members(
+    company: Company, members: dict, requester_id: str, watcher_ids: list[str]
+) -> None:
     """Requester and watchers must be active members of the matter's company (DESIGN.md §1)."""
-    members = audience.active_members([company.id]).get(company.id, set())
     errors, who = {}, []
     if requester_id not in members:
         errors["requester_id"] = [f"{requester_id} is not an active member of {company.name}."]
@@ -192,12 +209,35 @@ def _check_members(company: Company, requester_id: str, watcher_ids: list[str]) 
         )
 
 
+# Watchers are read and written with Core here: the ORM collection's lazy load and flush cost
+# more CPU than the rest of a share's statements (the collection reloads after the commit).
+_WATCHERS = sa.select(Watcher.__table__.c.user_id).where(
+    Watcher.__table__.c.matter_id == sa.bindparam("matter_id")
+)
+_WAITING_COLLABORATORS = (
+    sa.select(Collaborator)
+    .where(Collaborator.matter_id == sa.bindparam("matter_id"), Collaborator.notified_at.is_(None))
+    .order_by(Collaborator.created_at)
+)
+
+
+def _set_watchers(matter_id: str, before: list[str], watcher_ids: list[str]) -> None:
+    table = Watcher.__table__
+    gone = [i for i in before if i not in watcher_ids]
+    if gone:
+        db.session.execute(
+            sa.delete(table).where(table.c.matter_id == matter_id, table.c.user_id.in_(gone))
+        )
+    added = [{"matter_id": matter_id, "user_id": i} for i in watcher_ids if i not in before]
+    if added:
+        db.session.execute(sa.insert(table), added)
+
+
 def show_in_portal(matter_id: str, settings: dict) -> Matter:
     """Show a matter in the portal, or change its requester, watchers or attachments default."""
-    # Members added a moment ago may not be replicated yet: ask identity before taking the lock.
-    people = [settings["requester_id"], *settings["watcher_ids"]]
-    read_through.memberships(get_matter(matter_id).company_id, people)
-    matter = get_matter(matter_id, lock=True)
+    requester_id = settings["requester_id"]
+    watcher_ids = [i for i in dict.fromkeys(settings["watcher_ids"]) if i != requester_id]
+    matter, members = _locked_with_members(matter_id, [requester_id, *watcher_ids])
     if matter.archived_at is not None:
         raise ProblemError(
             409,
@@ -205,27 +245,23 @@ def show_in_portal(matter_id: str, settings: dict) -> Matter:
             code="MATTER_ARCHIVED",
         )
     company = company_of(matter)
-    requester_id = settings["requester_id"]
-    watcher_ids = [i for i in dict.fromkeys(settings["watcher_ids"]) if i != requester_id]
-    _check_members(company, requester_id, watcher_ids)
+    _check_members(company, members, requester_id, watcher_ids)
     was_visible = matter.visible
-    had_access = (
-        {matter.requester_id, *(w.user_id for w in matter.watchers)} if was_visible else set()
-    )
+    watchers = list(db.session.scalars(_WATCHERS, {"matter_id": matter.id}))
+    had_access = {matter.requester_id, *watchers} if was_visible else set()
     settings_changed = not was_visible or (
         matter.attachments_visible_by_default != settings["attachments_visible_by_default"]
     )
     matter.visible = True
     matter.requester_id = requester_id
     matter.attachments_visible_by_default = settings["attachments_visible_by_default"]
-    kept = {w.user_id: w for w in matter.watchers}
-    matter.watchers = [kept.get(i) or Watcher(user_id=i) for i in watcher_ids]
+    _set_watchers(matter.id, watchers, watcher_ids)
     audience.refresh([matter], settings_changed=settings_changed)
     newcomers = [(requester_id, "requester")] + [(i, "watcher") for i in watcher_ids]
-    newcomers = [(i, role) for i, role in newcomers if i not in had_access]
+    newcomers = [(members[i], role) for i, role in newcomers if i not in had_access]
     if newcomers:
-        users = users_by_id(i for i, _ in newcomers)
-        shared_with = [(users[i], role) for i, role in newcomers if i in users]
+        # Members the replica has no user event of yet are left out (no address to write to).
+        shared_with = [(user, role) for user, role in newcomers if user is not None]
         add_event(events.matter_published(matter, company, shared_with))
     if not was_visible:
         announce_collaborators(matter, company)
@@ -235,11 +271,7 @@ def show_in_portal(matter_id: str, settings: dict) -> Matter:
 
 def announce_collaborators(matter: Matter, company: Company) -> None:
     """Invite the collaborators not told yet: only once the matter is visible can they act."""
-    waiting = db.session.scalars(
-        sa.select(Collaborator)
-        .where(Collaborator.matter_id == matter.id, Collaborator.notified_at.is_(None))
-        .order_by(Collaborator.created_at)
-    ).all()
+    waiting = db.session.scalars(_WAITING_COLLABORATORS, {"matter_id": matter.id}).all()
     users = users_by_id(c.user_id for c in waiting)
     for collaborator in waiting:
         if collaborator.user_id in users:
