@@ -91,6 +91,8 @@ def _outage(app: Flask, exc: Exception) -> str | None:
     constraint is this message's business)."""
     if isinstance(exc, DependencyUnavailable):
         return exc.dependency
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return "database"  # the connection was lost: waited out even if it is back already
     if isinstance(exc, DBAPIError) and not isinstance(exc, IntegrityError):
         try:
             with app.extensions["portal"].db.engine.connect() as connection:
