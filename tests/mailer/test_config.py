@@ -84,15 +84,3 @@ def test_make_run_and_the_test_suite_name_the_firm(monkeypatch, tmp_path):
         for name in FIRM:
             monkeypatch.setenv(name, env[name])
         assert env["PORTAL_FIRM_NAME"] == MailerConfig().PORTAL_FIRM_NAME
-
-
-def test_the_mailer_handles_four_events_at_once_unless_told_otherwise(monkeypatch):
-    from services.common.config import BaseConfig
-
-    monkeypatch.delenv("CONSUMER_HANDLER_THREADS", raising=False)
-    assert MailerConfig(**FIRM).HANDLER_THREADS == 4
-    assert BaseConfig("identity").HANDLER_THREADS == 1  # the others keep their events' order
-    assert MailerConfig(**FIRM, HANDLER_THREADS=1).HANDLER_THREADS == 1
-
-    monkeypatch.setenv("CONSUMER_HANDLER_THREADS", "2")
-    assert MailerConfig(**FIRM).HANDLER_THREADS == 2
