@@ -10,7 +10,6 @@
 - MAIL_DISPATCH_LOCALE (en): the language of the e-mails to the dispatch desk.
 - MAIL_LINK_KEYS (required): the Fernet key(s) opening the links identity and onboarding seal
   for the mailer alone (services/common/sealing.py).
-- CONSUMER_HANDLER_THREADS (4 here, 1 elsewhere): e-mail events handled at once.
 """
 
 from email.utils import parseaddr
@@ -49,11 +48,6 @@ class MailerConfig(BaseConfig):
         self.MAIL_DISPATCH_LOCALE = env_str("MAIL_DISPATCH_LOCALE", "en").strip() or "en"
         self.MAIL_LINK_KEYS = link_keys()
         super().__init__("mailer", **overrides)
-        if "HANDLER_THREADS" not in overrides:
-            # The mailer's events need no order between them, and an e-mail mostly waits for
-            # PostgreSQL and the SMTP server: four at once. Each thread's at-least-once window
-            # is one COMMIT (delivery.py writes everything before the send).
-            self.HANDLER_THREADS = env_int("CONSUMER_HANDLER_THREADS", 4)
         if "SQLALCHEMY_ENGINE_OPTIONS" not in overrides:
             # Pinged only after an idle spell, not at every checkout (pool.py).
             self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": False}
