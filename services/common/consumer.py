@@ -28,10 +28,12 @@ import pika
 import sqlalchemy as sa
 from flask import Flask
 from pika.exceptions import AMQPError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from . import broker
 from .events import Event
+from .models import utcnow
 from .observability import (
     BROKER_CONNECTED,
     DEPENDENCY_WAITING,
@@ -89,6 +91,8 @@ def _outage(app: Flask, exc: Exception) -> str | None:
     constraint is this message's business)."""
     if isinstance(exc, DependencyUnavailable):
         return exc.dependency
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return "database"  # the connection was lost: waited out even if it is back already
     if isinstance(exc, DBAPIError) and not isinstance(exc, IntegrityError):
         try:
             with app.extensions["portal"].db.engine.connect() as connection:
@@ -104,15 +108,26 @@ def _handle(app: Flask, events: list[Event]) -> None:
     session = parts.db.session
     seen: set[str] = set()
     for event in events:
-        if event.id in seen or session.get(parts.processed_model, event.id) is not None:
+        if event.id in seen or not _first_time(session, parts.processed_model, event):
             log.info("duplicate event %s (%s) ignored", event.id, event.type)
             continue
         seen.add(event.id)
-        session.add(parts.processed_model(event_id=event.id, event_type=event.type))
         with event_fields(event.id, event.type, event.correlationid):
             for handler in parts.handlers.get(event.type, ()):
                 handler(event)
     session.commit()
+
+
+def _first_time(session, model: type, event: Event) -> bool:
+    """Record `event` as processed; False when it was already. One round trip: a copy of it
+    being handled by another thread makes this wait for that one's commit, then find it."""
+    table = model.__table__
+    dialect = postgresql if session.get_bind(model).dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(table).values(
+        event_id=event.id, event_type=event.type, processed_at=utcnow()
+    )
+    inserted = insert.on_conflict_do_nothing(index_elements=[table.c.event_id])
+    return session.execute(inserted.returning(table.c.event_id)).first() is not None
 
 
 def handle_message(app: Flask, body: bytes, attempt: int) -> Outcome:

@@ -73,7 +73,7 @@ def must_wait_for_invitation(user_id: str | None, email: str) -> bool:
 
 def release_held(user_id: str | None, email: str) -> None:
     """Queue the e-mails held for `email`: its invitation went out, or it needs none now."""
-    _lock(user_id)
+    lock_people([user_id])
     held = db.session.scalars(
         sa.select(Email.id)
         .where(Email.status == HELD, Email.recipient_email == email)

@@ -9,6 +9,8 @@ no reason to keep it readable, and no resend may use it (resends.py refuses thos
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import marshmallow as ma
 import sqlalchemy as sa
 
@@ -29,7 +31,14 @@ def forget_links(address: str, except_url: str | None = None) -> None:
             Email.template == INVITATION_TEMPLATE, Email.recipient_email == address
         )
     )
+    forget_links_of(rows, except_url)
+
+
+def forget_links_of(rows: Iterable[Email], except_url: str | None = None) -> None:
+    """`forget_links` on log rows already read (the invitation ones among them)."""
     for row in rows:
+        if row.template != INVITATION_TEMPLATE:
+            continue
         url = row.event_data.get(SEALED_URL)
         if url is not None and url != except_url:
             row.event_data = {**row.event_data, SEALED_URL: None}

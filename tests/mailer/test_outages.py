@@ -9,15 +9,17 @@ import time
 from collections import Counter
 
 import pytest
+import sqlalchemy as sa
 from prometheus_client import REGISTRY
 
 from services.common import broker
-from services.common.testing import wait_until
+from services.common.consumer import handle_message
+from services.common.testing import pg_admin, wait_until
 from services.common.worker import start_worker
 from services.mailer import create_app
 from services.mailer.models import db
 
-from .conftest import invitation_event
+from .conftest import body, invitation_event
 from .test_worker import _consuming, _publish
 
 RETRY_DELAYS = [0.2, 0.5]
@@ -152,3 +154,22 @@ def test_a_worker_stopped_during_an_outage_gives_its_messages_back(
         _every_email_once(amqp_url, mail, {event.data["user"]["email"] for event in events})
     finally:
         _stop(stop, threads)
+
+
+def test_a_connection_the_database_dropped_while_pooled_costs_no_attempt(app, mail):
+    """A pooled connection used again soon is not pinged first (services/mailer/pool.py). One
+    the database dropped in between fails at its first statement: the consumer waits that out
+    like any database outage, spending no attempt, and the e-mail goes once."""
+    handle_message(app, body(invitation_event(email="before@example.com")), 0)
+    database = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database
+    others = f"datname = '{database}' AND pid <> pg_backend_pid()"
+    pg_admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE {others}")  # noqa: S608
+    event = invitation_event(email="after@example.com")
+
+    outcomes = [handle_message(app, body(event), 0).action]
+    while outcomes[-1] == "wait" and len(outcomes) < 5:
+        outcomes.append(handle_message(app, body(event), 0).action)
+
+    assert outcomes[-1] == "ack", outcomes
+    assert "retry" not in outcomes
+    assert [m["X-RcptTo"] for m in mail.messages] == ["before@example.com", "after@example.com"]
