@@ -9,15 +9,10 @@ from .config import MailerConfig
 from .delivery import on_park
 from .handlers import HANDLERS
 from .models import OutboxEvent, ProcessedEvent, Recipient, db
-from .pool import ping_when_idle
 from .staff_api import blp
 
 
 def create_app(**overrides: object) -> Flask:
     parts = ServiceParts(db, OutboxEvent, ProcessedEvent, HANDLERS, on_park=on_park)
     parts.account_disabled = disabled_lookup(db, Recipient.user_id, Recipient.status)
-    app = create_service_app(__name__, MailerConfig(**overrides), parts, [blp])
-    if not app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
-        with app.app_context():
-            ping_when_idle(db.engine)
-    return app
+    return create_service_app(__name__, MailerConfig(**overrides), parts, [blp])

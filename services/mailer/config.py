@@ -48,9 +48,6 @@ class MailerConfig(BaseConfig):
         self.MAIL_DISPATCH_LOCALE = env_str("MAIL_DISPATCH_LOCALE", "en").strip() or "en"
         self.MAIL_LINK_KEYS = link_keys()
         super().__init__("mailer", **overrides)
-        if "SQLALCHEMY_ENGINE_OPTIONS" not in overrides:
-            # Pinged only after an idle spell, not at every checkout (pool.py).
-            self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": False}
 
         check_keys(self.MAIL_LINK_KEYS, "the mailer")
         self._check_firm()

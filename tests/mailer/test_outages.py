@@ -157,9 +157,9 @@ def test_a_worker_stopped_during_an_outage_gives_its_messages_back(
 
 
 def test_a_connection_the_database_dropped_while_pooled_costs_no_attempt(app, mail):
-    """A pooled connection used again soon is not pinged first (services/mailer/pool.py). One
-    the database dropped in between fails at its first statement: the consumer waits that out
-    like any database outage, spending no attempt, and the e-mail goes once."""
+    """Pooled connections are not pinged with a round trip (services/common/app.py). One the
+    database ended in between is replaced at checkout, or fails at its first statement and the
+    consumer waits that out like any database outage: no attempt spent, the e-mail goes once."""
     handle_message(app, body(invitation_event(email="before@example.com")), 0)
     database = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database
     others = f"datname = '{database}' AND pid <> pg_backend_pid()"
