@@ -118,16 +118,21 @@ def _handle(app: Flask, events: list[Event]) -> None:
     session.commit()
 
 
+@functools.cache
+def _record_processed(table: sa.Table, dialect: str) -> sa.Insert:
+    """`INSERT ... ON CONFLICT DO NOTHING RETURNING`, built once per table."""
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    return insert.on_conflict_do_nothing(index_elements=[table.c.event_id]).returning(
+        table.c.event_id
+    )
+
+
 def _first_time(session, model: type, event: Event) -> bool:
     """Record `event` as processed; False when it was already. One round trip: a copy of it
     being handled by another thread makes this wait for that one's commit, then find it."""
-    table = model.__table__
-    dialect = postgresql if session.get_bind(model).dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(table).values(
-        event_id=event.id, event_type=event.type, processed_at=utcnow()
-    )
-    inserted = insert.on_conflict_do_nothing(index_elements=[table.c.event_id])
-    return session.execute(inserted.returning(table.c.event_id)).first() is not None
+    insert = _record_processed(model.__table__, session.get_bind(model).dialect.name)
+    row = {"event_id": event.id, "event_type": event.type, "processed_at": utcnow()}
+    return session.execute(insert, row).first() is not None
 
 
 def handle_message(app: Flask, body: bytes, attempt: int) -> Outcome:

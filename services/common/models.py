@@ -13,8 +13,6 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
-from .events import Event
-
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -115,12 +113,6 @@ class OutboxMixin:
                     ]
                 ]
             },
-        )
-
-    @classmethod
-    def of(cls, event: Event):  # noqa: ANN206 - returns the concrete model
-        return cls(
-            id=event.id, event_type=event.type, subject=event.subject, payload=event.to_json()
         )
 
 

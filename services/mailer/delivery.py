@@ -31,7 +31,7 @@ from .events import (
     email_sent,
     resend_requested_schema,
 )
-from .invitation_first import lock_people, must_wait_for_invitation, release_held
+from .invitation_first import lock_people, must_wait_for_invitation, release_held_rows
 from .invitation_links import INVITATION_TEMPLATE, SEALED_URL, forget_links_of
 from .models import FAILED, HELD, SENT, Email, db
 from .recipients import known_recipient
@@ -145,15 +145,25 @@ def _plan_resend(event: Event) -> list[Outgoing]:
     return [replace(again[0], locale=original.locale, resend_of=original)]
 
 
+_ADDRESS = Email.recipient_email == sa.bindparam("email")
+_OWN_ROW = Email.event_id == sa.bindparam("event_id")
+_LOG_ROWS = sa.select(Email).where(_ADDRESS, _OWN_ROW)
+_INVITATION_LOG_ROWS = sa.select(Email).where(
+    _ADDRESS, sa.or_(_OWN_ROW, Email.template == INVITATION_TEMPLATE, Email.status == HELD)
+)
+
+
+_INSERT_EMAIL = sa.insert(Email.__table__)
+_EMAIL_COLUMNS = Email.__table__.columns.keys()
+
+
 def _log_rows(outgoing: Outgoing) -> list[Email]:
     """The log rows of the e-mail's address that sending it reads, in one query: its own (if
     logged before) and, for an invitation, the address's other invitations (their links are
-    forgotten)."""
-    wanted = Email.event_id == outgoing.event_id
-    if outgoing.template == INVITATION_TEMPLATE:
-        wanted = sa.or_(wanted, Email.template == INVITATION_TEMPLATE)
-    query = sa.select(Email).where(Email.recipient_email == outgoing.email, wanted)
-    return list(db.session.scalars(query))
+    forgotten) and its held e-mails (released; the person is locked by then, see `deliver`)."""
+    query = _INVITATION_LOG_ROWS if outgoing.template == INVITATION_TEMPLATE else _LOG_ROWS
+    parameters = {"email": outgoing.email, "event_id": outgoing.event_id}
+    return list(db.session.scalars(query, parameters))
 
 
 def _own(outgoing: Outgoing, rows: list[Email]) -> Email | None:
@@ -203,8 +213,7 @@ def _record(
             **{"sent_at": None, **values},
         )
         # A Core insert: the unit of work's flush of a new row costs more CPU than the query.
-        columns = Email.__table__.columns.keys()
-        db.session.execute(sa.insert(Email.__table__).values({c: getattr(row, c) for c in columns}))
+        db.session.execute(_INSERT_EMAIL, {c: getattr(row, c) for c in _EMAIL_COLUMNS})
     else:
         for name, value in values.items():
             setattr(row, name, value)
@@ -237,7 +246,7 @@ def _send_logged(outgoing: Outgoing, rows: list[Email], rendered: Rendered) -> s
             _record(outgoing, _own(outgoing, rows), SENT, rendered.subject)
             if outgoing.template == INVITATION_TEMPLATE:
                 forget_links_of(rows, except_url=outgoing.event_data[SEALED_URL])
-                release_held(outgoing.user_id, outgoing.email)
+                release_held_rows(row for row in rows if row.event_id != outgoing.event_id)
             db.session.flush()
             try:
                 smtp.send(config, message)
@@ -270,7 +279,13 @@ def deliver(event: Event) -> None:
     and recipient): receiving systems and mail clients that dedupe on it show one e-mail.
     """
     planned = _plan(event)
-    lock_people(o.user_id for o in planned if o.notification.after_invitation)
+    # Everyone an e-mail may be held for, or released to (an invitation's addressee), is
+    # locked before the log is read: see invitation_first.py.
+    lock_people(
+        o.user_id
+        for o in planned
+        if o.notification.after_invitation or o.template == INVITATION_TEMPLATE
+    )
     progress = False
     for position, outgoing in enumerate(planned):
         rows = _log_rows(outgoing)

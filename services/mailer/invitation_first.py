@@ -39,19 +39,22 @@ def _lock(user_id: str | None) -> Recipient | None:
     return db.session.get(Recipient, user_id, with_for_update=True, populate_existing=True)
 
 
+_LOCK_PEOPLE = (
+    sa.select(Recipient.user_id)
+    .where(Recipient.user_id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(Recipient.user_id)
+    .with_for_update()
+)
+
+
 def lock_people(user_ids: Iterable[str | None]) -> None:
-    """Lock the replica rows of everyone an event may hold an e-mail for, in one fixed order,
-    before any e-mail goes: two events naming the same people the other way round (handled at
-    once) then wait for each other instead of deadlocking after one has sent (its rollback
-    would send those e-mails again)."""
+    """Lock the replica rows of everyone an event may hold or release an e-mail for, in one
+    fixed order, before any e-mail goes: two events naming the same people the other way round
+    (handled at once) then wait for each other instead of deadlocking after one has sent (its
+    rollback would send those e-mails again)."""
     ids = sorted({user_id for user_id in user_ids if user_id is not None})
     if ids:
-        db.session.execute(
-            sa.select(Recipient.user_id)
-            .where(Recipient.user_id.in_(ids))
-            .order_by(Recipient.user_id)
-            .with_for_update()
-        ).all()
+        db.session.execute(_LOCK_PEOPLE, {"ids": ids}).all()
 
 
 def must_wait_for_invitation(user_id: str | None, email: str) -> bool:
@@ -71,16 +74,20 @@ def must_wait_for_invitation(user_id: str | None, email: str) -> bool:
     return invited is None
 
 
+def release_held_rows(rows: Iterable[Email]) -> None:
+    """Queue the held e-mails among `rows`, read with their person locked (`lock_people`)."""
+    for row in sorted((row for row in rows if row.status == HELD), key=lambda r: r.created_at):
+        add_event(email_released(row.id))
+
+
 def release_held(user_id: str | None, email: str) -> None:
-    """Queue the e-mails held for `email`: its invitation went out, or it needs none now."""
+    """Queue the e-mails held for `email`: it needs no invitation now."""
     lock_people([user_id])
-    held = db.session.scalars(
-        sa.select(Email.id)
-        .where(Email.status == HELD, Email.recipient_email == email)
-        .order_by(Email.created_at)
+    release_held_rows(
+        db.session.scalars(
+            sa.select(Email).where(Email.status == HELD, Email.recipient_email == email)
+        )
     )
-    for email_id in held:
-        add_event(email_released(email_id))
 
 
 class _User(ma.Schema):

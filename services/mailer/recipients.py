@@ -50,12 +50,18 @@ def on_user_changed(event: Event) -> None:
     recipient.version = user["version"]
 
 
+_KNOWN = sa.select(Recipient.locale, Recipient.time_zone).limit(1)
+_BY_EMAIL = Recipient.email == sa.bindparam("email")
+_BY_ID = Recipient.user_id == sa.bindparam("user_id")
+_KNOWN_BY_EMAIL = _KNOWN.where(_BY_EMAIL)
+_KNOWN_BY_ID_ELSE_EMAIL = _KNOWN.where(sa.or_(_BY_ID, _BY_EMAIL)).order_by(_BY_ID.desc())
+
+
 def known_recipient(user_id: str | None, email: str) -> sa.Row | None:
     """The language and time zone the replica knows for this person (by user id, else by
-    e-mail address), in one query of plain columns: it runs for every e-mail."""
-    query = sa.select(Recipient.locale, Recipient.time_zone).limit(1)
-    by_email = Recipient.email == email.strip().lower()
+    e-mail address), in one query of plain columns, built once: it runs for every e-mail."""
+    email = email.strip().lower()
     if not user_id:
-        return db.session.execute(query.where(by_email)).first()
-    by_id = Recipient.user_id == user_id
-    return db.session.execute(query.where(sa.or_(by_id, by_email)).order_by(by_id.desc())).first()
+        return db.session.execute(_KNOWN_BY_EMAIL, {"email": email}).first()
+    parameters = {"user_id": user_id, "email": email}
+    return db.session.execute(_KNOWN_BY_ID_ELSE_EMAIL, parameters).first()

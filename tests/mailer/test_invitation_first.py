@@ -134,7 +134,7 @@ def test_a_hold_decided_while_the_invitation_goes_out_is_released_all_the_same(
     e-mails. Without the lock both commit and the share stays held for ever."""
     user_id = _known_as(app, "invited")
     share_decided, invitation_looked = threading.Event(), threading.Event()
-    must_wait, release = delivery.must_wait_for_invitation, delivery.release_held
+    must_wait, release = delivery.must_wait_for_invitation, delivery.release_held_rows
 
     def deciding(*args):
         waits = must_wait(*args)
@@ -149,7 +149,7 @@ def test_a_hold_decided_while_the_invitation_goes_out_is_released_all_the_same(
         invitation_looked.set()
 
     monkeypatch.setattr(delivery, "must_wait_for_invitation", deciding)
-    monkeypatch.setattr(delivery, "release_held", releasing)
+    monkeypatch.setattr(delivery, "release_held_rows", releasing)
     invitation = invitation_event(id=user_id, email=PABLO, locale=None)
     outcomes = {}
 
