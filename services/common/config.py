@@ -57,6 +57,8 @@ class BaseConfig:
     tests pass overrides as keyword arguments instead of touching the environment.
     """
 
+    default_handler_threads = 1  # CONSUMER_HANDLER_THREADS when unset (a service may say more)
+
     def __init__(self, service: str, **overrides: object) -> None:
         prefix = service.upper()
         self.SERVICE_NAME = service
@@ -67,9 +69,10 @@ class BaseConfig:
         self.EVENT_EXCHANGE = env_str("EVENT_EXCHANGE", "portal.events")
         self.PREFETCH = env_int("CONSUMER_PREFETCH", 20)
         # Threads handling deliveries at once: 1 keeps a service's events in delivery order; the
-        # mailer's handlers need none. Each thread adds an e-mail to the at-least-once window (a
-        # worker killed between the SMTP server's acceptance and the commit sends it again).
-        self.HANDLER_THREADS = env_int("CONSUMER_HANDLER_THREADS", 1)
+        # mailer's handlers need none. A worker killed between the SMTP server's acceptance of
+        # an e-mail and its commit sends it again: how many such e-mails a kill finds depends
+        # on the rate of e-mails and the commit's time, not on the number of threads.
+        self.HANDLER_THREADS = env_int("CONSUMER_HANDLER_THREADS", self.default_handler_threads)
         # Back-off between attempts of a failing handler; after the last one the event is parked.
         self.RETRY_DELAYS = [float(s) for s in env_list("RETRY_DELAYS", "1,5,30,120")]
         self.DELIVERY_LIMIT = env_int("DELIVERY_LIMIT", 10)

@@ -30,6 +30,11 @@ class SettingsError(RuntimeError):
 
 
 class MailerConfig(BaseConfig):
+    # An e-mail spends most of its time waiting for PostgreSQL and the SMTP server, and the
+    # mailer's handlers need no order between events (invitation_first.py locks what must not
+    # race): two threads overlap those waits.
+    default_handler_threads = 2
+
     def __init__(self, **overrides: object) -> None:
         self.SMTP_HOST = env_str("SMTP_HOST", "127.0.0.1")
         self.SMTP_PORT = env_int("SMTP_PORT", 8025)

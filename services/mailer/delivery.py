@@ -281,7 +281,7 @@ def deliver(event: Event) -> None:
     planned = _plan(event)
     # Everyone an e-mail may be held for, or released to (an invitation's addressee), is
     # locked before the log is read: see invitation_first.py.
-    lock_people(
+    status = lock_people(
         o.user_id
         for o in planned
         if o.notification.after_invitation or o.template == INVITATION_TEMPLATE
@@ -293,7 +293,7 @@ def deliver(event: Event) -> None:
         if row is not None and row.status == SENT:
             continue
         if outgoing.notification.after_invitation and must_wait_for_invitation(
-            outgoing.user_id, outgoing.email
+            status.get(outgoing.user_id), outgoing.email
         ):
             if row is None or row.status != HELD:
                 _record(outgoing, row, HELD, _render(outgoing).subject)

@@ -30,48 +30,43 @@ from .events import email_released
 from .invitation_links import INVITATION_TEMPLATE
 from .models import HELD, SENT, Email, Recipient, db
 
-
-def _lock(user_id: str | None) -> Recipient | None:
-    """The person's replica row, locked and read afresh (what another transaction committed
-    while this one waited for the lock counts)."""
-    if user_id is None:
-        return None
-    return db.session.get(Recipient, user_id, with_for_update=True, populate_existing=True)
-
-
 _LOCK_PEOPLE = (
-    sa.select(Recipient.user_id)
+    sa.select(Recipient.user_id, Recipient.status)
     .where(Recipient.user_id.in_(sa.bindparam("ids", expanding=True)))
     .order_by(Recipient.user_id)
     .with_for_update()
 )
 
 
-def lock_people(user_ids: Iterable[str | None]) -> None:
+def lock_people(user_ids: Iterable[str | None]) -> dict[str, str | None]:
     """Lock the replica rows of everyone an event may hold or release an e-mail for, in one
     fixed order, before any e-mail goes: two events naming the same people the other way round
     (handled at once) then wait for each other instead of deadlocking after one has sent (its
-    rollback would send those e-mails again)."""
+    rollback would send those e-mails again). Returns the status of each person found, read
+    once the lock is held (what another transaction committed meanwhile counts)."""
     ids = sorted({user_id for user_id in user_ids if user_id is not None})
-    if ids:
-        db.session.execute(_LOCK_PEOPLE, {"ids": ids}).all()
+    if not ids:
+        return {}
+    return dict(db.session.execute(_LOCK_PEOPLE, {"ids": ids}).all())
 
 
-def must_wait_for_invitation(user_id: str | None, email: str) -> bool:
-    """Is this person still to receive their invitation e-mail at `email`?"""
-    recipient = _lock(user_id)
-    if recipient is None or recipient.status != "invited":
-        return False
-    invited = db.session.scalar(
-        sa.select(Email.id)
-        .where(
-            Email.template == INVITATION_TEMPLATE,
-            Email.status == SENT,
-            Email.recipient_email == email,
-        )
-        .limit(1)
+_INVITATION_SENT = (
+    sa.select(Email.id)
+    .where(
+        Email.template == INVITATION_TEMPLATE,
+        Email.status == SENT,
+        Email.recipient_email == sa.bindparam("email"),
     )
-    return invited is None
+    .limit(1)
+)
+
+
+def must_wait_for_invitation(status: str | None, email: str) -> bool:
+    """Is this person (of `status`, as `lock_people` found them) still to receive their
+    invitation e-mail at `email`?"""
+    if status != "invited":
+        return False
+    return db.session.scalar(_INVITATION_SENT, {"email": email}) is None
 
 
 def release_held_rows(rows: Iterable[Email]) -> None:
