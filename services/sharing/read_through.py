@@ -66,13 +66,25 @@ def memberships(company_id: str, user_ids: Iterable[str]) -> None:
         answer = ask_owner(
             _identity(f"companies/{company_id}/members/{user_id}"), "The company membership"
         )
-        if answer is None:
-            continue
+        if answer is not None:
+            _fill_membership(MembershipSchema().load(answer))
+
+
+FILL_ATTEMPTS = 3  # the membership's user, then the membership, may each be inserted meanwhile
+
+
+def _fill_membership(data: dict) -> None:
+    """Apply identity's answer. The worker may insert the same user or membership meanwhile:
+    the insert then fails and the savepoint takes the whole answer back, the membership with
+    the user, so it is applied again over what the worker committed (versions decide)."""
+    for attempt in range(1, FILL_ATTEMPTS + 1):
         try:
-            with db.session.begin_nested():  # the event may be applied by the worker meanwhile
-                apply_membership(MembershipSchema().load(answer))
+            with db.session.begin_nested():
+                apply_membership(data)
+            return
         except IntegrityError:
-            pass  # it was: the replica has the membership now
+            if attempt == FILL_ATTEMPTS:
+                raise
 
 
 def users(user_ids: Iterable[str]) -> None:

@@ -3,9 +3,14 @@ yet (no worker delivers identity's events here), so sharing asks identity once a
 
 from __future__ import annotations
 
+import threading
 import uuid
 
-from services.common.testing import ServedApp, free_port
+import sqlalchemy as sa
+
+from services.common.testing import ServedApp, free_port, wait_until
+from services.sharing import read_through
+from services.sharing.handlers import UserSchema, apply_user
 from services.sharing.models import Company, db
 
 from .world import World
@@ -130,3 +135,67 @@ def test_a_contact_created_a_moment_ago_can_be_asked_to_sign(world: World, ident
     )
 
     assert added.status_code == 201, added.json
+
+
+def test_a_member_whose_user_the_worker_applies_meanwhile_can_be_made_requester(
+    world: World, identity: ServedApp, monkeypatch
+):
+    """The read-through's answer and identity's user event reach the replica at once (the
+    fault ledger saw it as its broker came back): the worker's insert of the user commits
+    first, and the membership in identity's answer is applied all the same."""
+    owner = identity.app.test_client()
+    staff = world.as_staff()
+    company = owner.post("/api/v1/companies", json={"name": "Race & Co"}, headers=staff).json
+    contact = {
+        "email": f"dana.{uuid.uuid4().hex[:8]}@race.example",
+        "name": "Dana",
+        "locale": "fr",
+        "kind": "portal",
+        "memberships": [{"company_id": company["id"], "role": "primary"}],
+    }
+    dana = owner.post("/api/v1/users", json=contact, headers=staff).json
+    user = UserSchema().load(owner.get(f"/api/v1/users/{dana['id']}", headers=staff).json)
+    matter = matter_of(world, company["id"]).json
+    inserted, failures = threading.Event(), []
+
+    def worker() -> None:
+        """The user event applied in a transaction of its own, committed only once the
+        request's insert of the same user waits for it."""
+        try:
+            with world.app.app_context():
+                apply_user(user)
+                db.session.flush()
+                inserted.set()
+                wait_until(lambda: _waiting_for_a_lock(world), message="the request waiting")
+                db.session.commit()
+        except BaseException as exc:  # noqa: BLE001 - reported by the test's thread
+            failures.append(exc)
+            inserted.set()
+
+    thread = threading.Thread(target=worker)
+    ask = read_through.ask_owner
+
+    def asking(url: str, what: str) -> dict | None:
+        answer = ask(url, what)
+        if "/members/" in url:
+            thread.start()
+            inserted.wait(timeout=10)
+        return answer
+
+    monkeypatch.setattr(read_through, "ask_owner", asking)
+    shown = world.http.put(
+        f"/api/v1/matters/{matter['id']}/portal",
+        json={"requester_id": dana["id"], "watcher_ids": []},
+        headers=staff,
+    )
+    thread.join(timeout=30)
+
+    assert not failures, failures
+    assert shown.status_code == 200, shown.json
+    assert world.latest_audience(matter["id"]) == {dana["id"]: ["requester"]}
+
+
+def _waiting_for_a_lock(world: World) -> bool:
+    with world.app.app_context(), db.engine.connect() as connection:
+        waiting = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        return bool(connection.scalar(sa.text(waiting + "AND wait_event_type = 'Lock'")))
