@@ -22,6 +22,22 @@ def matter_of(world: World, company_id: str, **fields):
     return world.http.post("/api/v1/matters", json=body, headers=world.as_staff())
 
 
+def new_contact(identity: ServedApp, staff: dict, company: str, name: str, locale: str):
+    """A company and a portal contact of it, created in identity: sharing has heard of neither."""
+    owner = identity.app.test_client()
+    created = owner.post("/api/v1/companies", json={"name": company}, headers=staff).json
+    contact = {
+        "email": f"{name.lower()}.{uuid.uuid4().hex[:8]}@{name.lower()}.example",
+        "name": name,
+        "locale": locale,
+        "kind": "portal",
+        "memberships": [{"company_id": created["id"], "role": "primary"}],
+    }
+    person = owner.post("/api/v1/users", json=contact, headers=staff)
+    assert person.status_code == 201, person.json
+    return created, person.json
+
+
 def test_a_matter_right_after_its_company_is_registered(world: World, identity: ServedApp):
     created = identity.app.test_client().post(
         "/api/v1/companies",
@@ -62,23 +78,13 @@ def test_identity_down_is_a_503_to_try_again(world: World, monkeypatch):
 
 
 def test_a_member_added_a_moment_ago_can_be_made_requester(world: World, identity: ServedApp):
-    owner = identity.app.test_client()
     staff = world.as_staff()
-    company = owner.post("/api/v1/companies", json={"name": "Fresh & Co"}, headers=staff).json
-    contact = {
-        "email": f"dana.{uuid.uuid4().hex[:8]}@fresh.example",
-        "name": "Dana",
-        "locale": "fr",
-        "kind": "portal",
-        "memberships": [{"company_id": company["id"], "role": "primary"}],
-    }
-    dana = owner.post("/api/v1/users", json=contact, headers=staff)
-    assert dana.status_code == 201, dana.json
+    company, dana = new_contact(identity, staff, "Fresh & Co", "Dana", "fr")
     matter = matter_of(world, company["id"]).json
 
     shown = world.http.put(
         f"/api/v1/matters/{matter['id']}/portal",
-        json={"requester_id": dana.json["id"], "watcher_ids": [str(uuid.uuid4())]},
+        json={"requester_id": dana["id"], "watcher_ids": [str(uuid.uuid4())]},
         headers=staff,
     )
     # The unknown watcher is refused, but Dana is known now: only the watchers are named.
@@ -86,11 +92,11 @@ def test_a_member_added_a_moment_ago_can_be_made_requester(world: World, identit
 
     shown = world.http.put(
         f"/api/v1/matters/{matter['id']}/portal",
-        json={"requester_id": dana.json["id"], "watcher_ids": []},
+        json={"requester_id": dana["id"], "watcher_ids": []},
         headers=staff,
     )
     assert shown.status_code == 200, shown.json
-    assert world.latest_audience(matter["id"]) == {dana.json["id"]: ["requester"]}
+    assert world.latest_audience(matter["id"]) == {dana["id"]: ["requester"]}
 
 
 def test_a_staff_member_added_a_moment_ago_can_own_a_matter(world: World, identity: ServedApp):
@@ -115,17 +121,8 @@ def test_a_staff_member_added_a_moment_ago_can_own_a_matter(world: World, identi
 
 
 def test_a_contact_created_a_moment_ago_can_be_asked_to_sign(world: World, identity: ServedApp):
-    owner = identity.app.test_client()
     staff = world.as_staff()
-    counterparty = owner.post("/api/v1/companies", json={"name": "Other Side"}, headers=staff).json
-    contact = {
-        "email": f"olga.{uuid.uuid4().hex[:8]}@other.example",
-        "name": "Olga",
-        "locale": "es",
-        "kind": "portal",
-        "memberships": [{"company_id": counterparty["id"], "role": "primary"}],
-    }
-    olga = owner.post("/api/v1/users", json=contact, headers=staff).json
+    _counterparty, olga = new_contact(identity, staff, "Other Side", "Olga", "es")
     matter = world.new_matter(world.company("Acme Industries"))
 
     added = world.http.post(
@@ -143,18 +140,10 @@ def test_a_member_whose_user_the_worker_applies_meanwhile_can_be_made_requester(
     """The read-through's answer and identity's user event reach the replica at once (the
     fault ledger saw it as its broker came back): the worker's insert of the user commits
     first, and the membership in identity's answer is applied all the same."""
-    owner = identity.app.test_client()
     staff = world.as_staff()
-    company = owner.post("/api/v1/companies", json={"name": "Race & Co"}, headers=staff).json
-    contact = {
-        "email": f"dana.{uuid.uuid4().hex[:8]}@race.example",
-        "name": "Dana",
-        "locale": "fr",
-        "kind": "portal",
-        "memberships": [{"company_id": company["id"], "role": "primary"}],
-    }
-    dana = owner.post("/api/v1/users", json=contact, headers=staff).json
-    user = UserSchema().load(owner.get(f"/api/v1/users/{dana['id']}", headers=staff).json)
+    company, dana = new_contact(identity, staff, "Race & Co", "Dana", "fr")
+    answer = identity.app.test_client().get(f"/api/v1/users/{dana['id']}", headers=staff)
+    user = UserSchema().load(answer.json)
     matter = matter_of(world, company["id"]).json
     inserted, failures = threading.Event(), []
 
