@@ -31,6 +31,15 @@ class EventTap:
             raise RuntimeError("the event tap could not bind to portal.events")
 
     def _run(self, amqp_url: str) -> None:
+        while not self._stop.is_set():
+            try:
+                self._listen(amqp_url)
+            except pika.exceptions.AMQPError:
+                # The broker restarted (the fault tests restart it): bind again, as an
+                # integrator's consumer would; what was published meanwhile is not seen.
+                self._stop.wait(0.5)
+
+    def _listen(self, amqp_url: str) -> None:
         connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
         channel = connection.channel()
         # The relays declare it when they connect, maybe after this: the same declaration.

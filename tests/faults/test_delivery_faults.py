@@ -84,7 +84,14 @@ def test_same_event_delivered_twice_sends_one_email(suite, smtp_server):
         source="/identity",
         data={
             "invitation_id": str(uuid.uuid4()),
-            "user": {"id": str(uuid.uuid4()), "email": email, "name": "Twice", "locale": "en"},
+            "email": email,
+            "user": {
+                "id": str(uuid.uuid4()),
+                "email": email,
+                "name": "Twice",
+                "locale": "en",
+                "time_zone": None,
+            },
             "sealed_url": seal(
                 "http://portal.example/portal/accept-invitation?token=abc",
                 {"MAIL_LINK_KEYS": [suite.env["MAIL_LINK_KEYS"]]},
