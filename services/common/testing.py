@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -33,10 +34,30 @@ TEST_LINK_KEY = "dGVzdC1vbmx5LW1haWwtbGluay1rZXktMzItYnl0ZXM="
 os.environ.setdefault("MAIL_LINK_KEYS", TEST_LINK_KEY)
 
 
+# Ports for the servers a test starts come from below the kernel's ephemeral range (32768-60999
+# by default), where outgoing connections take theirs: a port the kernel hands out from that
+# range could be taken by any client socket before the server meant for it binds it (a suite
+# lost a worker that way). SeaweedFS also binds each of its ports + 10000: still below 32768.
+# Each port goes out once per process.
+_PORTS = range(10000, 22768)
+_handed_out: set[int] = set()
+_handing_out = threading.Lock()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    with _handing_out:
+        for _ in range(1000):
+            port = secrets.choice(_PORTS)
+            if port in _handed_out:
+                continue
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    continue  # in use
+            _handed_out.add(port)
+            return port
+    raise RuntimeError("no free port left below the ephemeral range")
 
 
 def wait_until(
