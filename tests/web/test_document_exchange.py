@@ -24,6 +24,7 @@ def test_a_client_previews_searches_and_sends_an_updated_version(
 ):
     ana = client_contact(suite, smtp_server, company_name="Acme Industries")
     staff = admin(suite)
+    reference = "CS-" + uuid.uuid4().hex[:6]
     mid = staff_call(
         staff,
         "POST",
@@ -31,7 +32,7 @@ def test_a_client_previews_searches_and_sends_an_updated_version(
         201,
         json={
             "kind": "case",
-            "reference": "CS-" + uuid.uuid4().hex[:6],
+            "reference": reference,
             "title": "Warehouse",
             "company_id": ana["company"]["id"],
         },
@@ -96,7 +97,12 @@ def test_a_client_previews_searches_and_sends_an_updated_version(
 
     # The matter's owner (the firm's admin here) is told, in their language.
     def told():
-        return [m for m in mails_to(smtp_server, ADMIN_EMAIL) if "lease-signed.pdf" in text_of(m)]
+        # This matter's: other tests' clients send files of that name too.
+        return [
+            m
+            for m in mails_to(smtp_server, ADMIN_EMAIL)
+            if "lease-signed.pdf" in text_of(m) and reference in m["Subject"]
+        ]
 
     from services.common.testing import wait_until
 
