@@ -228,7 +228,12 @@ class Transfers:
 
 
 def _serve(
-    running: ExitStack, payload: Payload, transfers: Transfers, s3: dict, gateway_options: list
+    running: ExitStack,
+    payload: Payload,
+    transfers: Transfers,
+    s3: dict,
+    gateway_options: list,
+    streamed_by_documents: bool,
 ) -> dict:
     """The documents service, knowing the matter, and the gateway; name -> gunicorn server."""
     url = running.enter_context(database("documents"))
@@ -242,6 +247,8 @@ def _serve(
         gunicorn("services.documents:create_app()", SERVICE_OPTIONS, env)
     )
     env = {"DOCUMENTS_URL": documents.url, "PROMETHEUS_MULTIPROC_DIR": metrics}
+    if not streamed_by_documents:  # as deployed: the gateway fetches what documents authorises
+        env["GATEWAY_STORE_URL"] = f"http://{s3['S3_ENDPOINT']}"
     gateway = running.enter_context(gunicorn("gateway:create_app()", gateway_options, env))
     return {"gateway": gateway, "documents": documents}
 
@@ -256,6 +263,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="of the two downloads (median)")
     parser.add_argument(
         "--gateway-worker", choices=["deployed", "gevent", "gthread"], default="deployed"
+    )
+    parser.add_argument(
+        "--streamed-by-documents",
+        action="store_true",
+        help="the gateway without GATEWAY_STORE_URL: downloads pass through documents",
     )
     args = parser.parse_args(argv)
     gateway_options = {
@@ -273,7 +285,9 @@ def main(argv: list[str]) -> int:
         settings = {k: str(v) for k, v in s3.items() if k.startswith("S3_")}  # for an environ
         store = Minio(s3["S3_ENDPOINT"], s3["S3_ACCESS_KEY"], s3["S3_SECRET_KEY"], secure=False)
         transfers = Transfers(store, s3["S3_BUCKET"], payload)
-        servers = _serve(running, payload, transfers, settings, gateway_options)
+        servers = _serve(
+            running, payload, transfers, settings, gateway_options, args.streamed_by_documents
+        )
         transfers.gateway = servers["gateway"].url
         transfers.allow_downloads()
         roots = {name: server.pid for name, server in servers.items()}

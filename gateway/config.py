@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from gateway.routes import SERVICES
 from services.common.config import env_bool, env_float, env_int, env_str, service_url
@@ -33,6 +34,9 @@ class Settings:
     admin_port: int = 9080
     # Peers whose X-Forwarded-* headers are believed (an ingress in front); loopback by default.
     trusted_proxies: tuple[Network, ...] = parse_networks(LOOPBACK)
+    # The object store, as the services reach it: downloads the documents service authorises
+    # are fetched from it and spliced to the client here (gateway/offload.py). "" : off.
+    store_url: str = ""
 
 
 def load_settings() -> Settings:
@@ -54,4 +58,18 @@ def load_settings() -> Settings:
         buffer_bytes=env_int("GATEWAY_BUFFER_BYTES", 256 * 1024),
         admin_port=env_int("GATEWAY_ADMIN_PORT", 9080),
         trusted_proxies=parse_networks(env_str("TRUSTED_PROXIES", LOOPBACK)),
+        store_url=store_url(env_str("GATEWAY_STORE_URL", "")),
     )
+
+
+def store_url(value: str) -> str:
+    """GATEWAY_STORE_URL as an origin (`http://host:port`), or "" when unset."""
+    value = value.strip().rstrip("/")
+    parts = urlsplit(value)
+    if value and (parts.scheme != "http" or not parts.hostname or parts.path or parts.query):
+        raise ValueError(
+            f"GATEWAY_STORE_URL={value!r}: give the object store's origin over plain HTTP, as "
+            "the services reach it (http://host:port). A store reached over TLS cannot be "
+            "spliced: leave it unset, and the documents service streams downloads itself."
+        )
+    return value

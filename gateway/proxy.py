@@ -12,8 +12,10 @@ from werkzeug.wsgi import get_input_stream
 from gateway.client_body import ClientBodyTimeout, DeadlineReader, UploadSlots
 from gateway.config import Settings
 from gateway.forwarding import forwarded_headers
+from gateway.offload import fetch, head, object_url
 from services.common import splice
 from services.common.network import Network
+from services.common.offload import OBJECT, OFFLOAD
 from services.common.problems import problem
 from services.common.upstream import (
     BLOCKSIZE,
@@ -42,10 +44,15 @@ HOP_BY_HOP = frozenset(
         "expect",
     )
 )
+_OFFLOAD, _OBJECT = OFFLOAD.lower(), OBJECT.lower()
 # Set by the gateway itself, never taken from the client or the service.
-_OWN_HEADERS = frozenset(("host", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"))
+_OWN_HEADERS = frozenset(
+    ("host", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", _OFFLOAD, _OBJECT)
+)
 # The service's `Server` is dropped too: the gateway says nothing about what runs behind it.
-_SKIP_RESPONSE = HOP_BY_HOP | {"x-request-id", "server"}
+_SKIP_RESPONSE = HOP_BY_HOP | {"x-request-id", "server", _OBJECT}
+# A download handed over: the length is the store's, the service sent no body.
+_SKIP_HANDED_OVER = _SKIP_RESPONSE | {"content-length"}
 # Safe to send twice when a pooled keep-alive connection turns out to be closed by the service.
 _RETRYABLE = frozenset(("GET", "HEAD", "OPTIONS"))
 
@@ -63,6 +70,8 @@ def forward(
     per request than everything else the gateway does besides the upstream call itself.
     """
     headers = _request_headers(environ, settings.trusted_proxies)
+    if settings.store_url:
+        headers[_OFFLOAD] = settings.store_url  # the services may hand downloads over
     chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
     length = environ.get("CONTENT_LENGTH")
     if not chunked and length in (None, "", "0"):
@@ -133,7 +142,14 @@ def _exchange(
     except UpstreamError as error:
         failure = _failure(service, 502, f"failed: {error}")
     else:
-        return _respond(upstream, start_response, _splice_target(environ))
+        url = object_url(upstream)
+        if url is None:
+            return _respond(upstream, start_response, _splice_target(environ))
+        stored = fetch(upstream, url, settings)
+        if isinstance(stored, Upstream):
+            headers = head(upstream, stored, _SKIP_HANDED_OVER.union(upstream.connection))
+            return _respond(stored, start_response, _splice_target(environ), headers)
+        failure = stored
     return failure(environ, start_response)
 
 
@@ -175,9 +191,16 @@ def _splice_target(environ: dict) -> Any:
     return sock if is_module_patched("socket") else None
 
 
-def _respond(upstream: Upstream, start_response: Callable, client: Any) -> Iterable[bytes]:
-    skip = _SKIP_RESPONSE.union(upstream.connection)
-    headers = [(k, v) for k, v in upstream.headers if k.lower() not in skip]
+def _respond(
+    upstream: Upstream,
+    start_response: Callable,
+    client: Any,
+    headers: list[tuple[str, str]] | None = None,
+) -> Iterable[bytes]:
+    """Send `upstream`'s status and headers (or `headers`), then its body."""
+    if headers is None:
+        skip = _SKIP_RESPONSE.union(upstream.connection)
+        headers = [(k, v) for k, v in upstream.headers if k.lower() not in skip]
     start_response(f"{upstream.status} {upstream.reason or 'Unknown'}", headers)
     if not upstream.has_body:
         return []  # the connection went back already

@@ -71,6 +71,9 @@ def build_env() -> dict[str, str]:
     env = dict(os.environ)
     for key, value in DEFAULTS.items():
         env[key] = env.get(key) or value
+    if "GATEWAY_STORE_URL" not in env and env.get("S3_SECURE", "false").lower() == "false":
+        # The gateway fetches the downloads documents authorises from the store itself.
+        env["GATEWAY_STORE_URL"] = f"http://{env['S3_ENDPOINT']}"
     if not env.get("PORTAL_ADMIN_PASSWORD"):
         # Generated once and kept, so the password printed is the one the (idempotent) admin has.
         stored = VAR_DIR / "admin-password"

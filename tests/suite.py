@@ -40,6 +40,8 @@ class Suite:
             "JWKS_URL": self.url("identity") + "/.well-known/jwks.json",
             "PORTAL_PUBLIC_URL": self.gateway,
             "GATEWAY_ADMIN_PORT": str(self.admin_port),
+            # Downloads documents authorises come from the store through the gateway alone.
+            "GATEWAY_STORE_URL": f"http://{env['S3_ENDPOINT']}" if "S3_ENDPOINT" in env else "",
             "WEB_URL": self.url("web"),
             "GATEWAY_URL": self.gateway,
             "WEB_REDIS_URL": os.environ.get("WEB_REDIS_URL", "redis://127.0.0.1:6379/0"),

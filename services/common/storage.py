@@ -14,6 +14,7 @@ import socket
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import filetype
@@ -23,7 +24,7 @@ from minio import Minio
 from minio.datatypes import Part
 from minio.error import MinioException, S3Error
 
-from . import splice
+from . import offload, splice
 from .config import env_bool, env_int, env_str
 from .problems import ProblemError
 
@@ -356,6 +357,18 @@ def _splice(
         )
     except EOFError as exc:
         raise ConnectionError(f"the store's answer: {exc}") from exc
+
+
+def origin(app: Flask) -> str:
+    """The store's origin as a client reaches it: what `X-Portal-Offload` must name (offload.py)."""
+    return f"{'https' if app.config['S3_SECURE'] else 'http'}://{app.config['S3_ENDPOINT']}"
+
+
+def presigned_get(app: Flask, key: str) -> str:
+    """A URL that GETs `key` for URL_SECONDS without credentials (signed here, no round trip
+    once the bucket's region is known)."""
+    bucket = app.config["S3_BUCKET"]
+    return client(app).presigned_get_object(bucket, key, timedelta(seconds=offload.URL_SECONDS))
 
 
 def open_stream(

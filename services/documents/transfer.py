@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from flask import Flask, Response, request
 
-from services.common import storage
+from services.common import offload, storage
 from services.common.problems import ProblemError
 
 from .models import Version
@@ -69,21 +69,28 @@ def _requested_span(size: int) -> tuple[int, int] | None:
 
 def file_response(app: Flask, version: Version, name: str, *, inline: bool) -> Response:
     """The version's bytes streamed from the store, typed as sniffed at upload; a download
-    answers one byte range (206) when asked, so that a broken download can resume."""
+    answers one byte range (206) when asked, so that a broken download can resume.
+
+    Through a gateway that fetches from the same store, the answer names the object instead
+    of carrying it, and the gateway streams it (services/common/offload.py)."""
     span = None if inline else _requested_span(version.size)
     start, stop = span or (0, version.size)
-    body = storage.open_stream(
-        app,
-        version.object_key,
-        offset=start,
-        # Whole files are asked for without a Range header: SeaweedFS spent a third more CPU
-        # serving `bytes=0-<size-1>` than a plain GET (bench/attachments.py, 1 GiB).
-        length=stop - start if span is not None else 0,
-        # gunicorn's socket to the client: large bodies are spliced into it (storage.py).
-        send_to=request.environ.get("gunicorn.socket"),
-    )
-    response = Response(body, content_type=version.content_type, direct_passthrough=True)
-    response.content_length = stop - start
+    if request.method == "GET" and request.headers.get(offload.OFFLOAD) == storage.origin(app):
+        response = Response(b"", content_type=version.content_type)
+        response.headers[offload.OBJECT] = storage.presigned_get(app, version.object_key)
+    else:
+        body = storage.open_stream(
+            app,
+            version.object_key,
+            offset=start,
+            # Whole files are asked for without a Range header: SeaweedFS spent a third more
+            # CPU serving `bytes=0-<size-1>` than a plain GET (bench/attachments.py, 1 GiB).
+            length=stop - start if span is not None else 0,
+            # gunicorn's socket to the client: large bodies are spliced into it (storage.py).
+            send_to=request.environ.get("gunicorn.socket"),
+        )
+        response = Response(body, content_type=version.content_type, direct_passthrough=True)
+        response.content_length = stop - start
     if span is not None:
         response.status_code = 206
         response.headers["Content-Range"] = f"bytes {start}-{stop - 1}/{version.size}"

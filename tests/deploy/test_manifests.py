@@ -321,3 +321,20 @@ def test_kustomize_itself_rejects_a_broken_overlay(tmp_path):
     (tmp_path / "kustomization.yaml").write_text("resources: [missing.yaml]\n")
     with pytest.raises(subprocess.CalledProcessError):
         render(tmp_path)
+
+
+def test_a_gateway_told_to_fetch_from_the_store_may_reach_it_and_only_over_plain_http(overlay):
+    name, manifests = overlay
+    config = next(c for n, c in manifests["ConfigMap"].items() if n.startswith("portal-config"))
+    store = config["data"].get("GATEWAY_STORE_URL")
+    to_store = [
+        peer["ports"]
+        for peer in _peers(manifests, _labels(manifests, "gateway"), "to")
+        if peer.get("namespaceSelector", {}).get("matchLabels")
+        == {"kubernetes.io/metadata.name": "minio"}
+    ]
+    if name == "prod":  # MinIO over TLS: documents streams downloads itself
+        assert store is None and not to_store
+    else:
+        assert store == f"http://{config['data']['S3_ENDPOINT']}"
+        assert to_store == [[{"protocol": "TCP", "port": 9000}]]
