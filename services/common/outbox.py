@@ -67,24 +67,30 @@ STOP_SECONDS = 5.0  # how long a stopping relay waits for the confirms in flight
 TICK_SECONDS = 0.1  # how soon a relay notices its stop event
 
 
-def add_event(event: Event) -> None:
-    """Queue `event` in the current transaction; it is published only if the transaction
-    commits. A Core insert, at once: the unit of work's flush of a new row costs more CPU than
-    the statement. The relay's order comes from commit time (a deferred trigger numbers the
-    row), not from this insert's."""
+def add_event(*events: Event) -> None:
+    """Queue `events` in the current transaction, in this order; they are published only if
+    the transaction commits. A Core insert, at once, one statement for all of them: the unit of
+    work's flush of new rows costs more CPU than the statement. The relay's order comes from
+    commit time (a deferred trigger numbers the rows), not from this insert's."""
     from flask import current_app
 
     parts = current_app.extensions["portal"]
-    row = {
-        "id": event.id,
-        "event_type": event.type,
-        "subject": event.subject,
-        "payload": event.to_json(),
-        "created_at": utcnow(),
-    }
+    now = utcnow()
+    rows = [
+        {
+            "id": event.id,
+            "event_type": event.type,
+            "subject": event.subject,
+            "payload": event.to_json(),
+            "created_at": now,
+        }
+        for event in events
+    ]
+    if not rows:
+        return
     session = parts.db.session
     with session.no_autoflush:  # the change itself is flushed when it would have been anyway
-        session.execute(_insert_into(parts.outbox_model.__table__), row)
+        session.execute(_insert_into(parts.outbox_model.__table__), rows)
 
 
 @functools.cache

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from services.common.events import Event
 from services.common.outbox import add_event
 
 from . import events
@@ -146,9 +147,18 @@ def announced(matter_id: str) -> tuple[Matter, Audience] | None:
     return rows[0][0], audience
 
 
-def refresh(matters: Sequence[Matter], settings_changed: bool = False) -> list[Matter]:
+def refresh(
+    matters: Sequence[Matter], settings_changed: bool = False, with_events: Sequence[Event] = ()
+) -> list[Matter]:
     """Recompute and store the audience of `matters`; announce each one whose audience (or,
-    with `settings_changed`, portal settings) changed. Returns the announced matters."""
+    with `settings_changed`, portal settings) changed. Returns the announced matters.
+    `with_events`, the caller's own, are written after the first announcements, in the same
+    statement."""
+    if settings_changed:
+        # Each matter is announced below whatever its audience: the new version goes with the
+        # flush of its settings (one UPDATE of the matter, not two).
+        for matter in matters:
+            matter.audience_version += 1
     db.session.flush()  # watchers/collaborators just added must be visible to the queries
     announced = []
     for start in range(0, len(matters), CHUNK):
@@ -176,12 +186,13 @@ def refresh(matters: Sequence[Matter], settings_changed: bool = False) -> list[M
             db.session.execute(_INSERT, inserts)
         if updates:
             db.session.execute(sa.update(AudienceEntry), updates)
-        # Announced after the statements above: the events' rows and the versions then go
-        # with the caller's next flush (one round trip with its own events on a share).
-        for matter, new in changed:
-            matter.audience_version += 1
-            add_event(events.audience_changed(matter, new))
-            announced.append(matter)
+        if not settings_changed:
+            for matter, _ in changed:
+                matter.audience_version += 1
+        add_event(*(events.audience_changed(m, new) for m, new in changed), *with_events)
+        with_events = ()
+        announced += [matter for matter, _ in changed]
+    add_event(*with_events)  # no matter to refresh
     return announced
 
 

@@ -113,6 +113,11 @@ class Matter(db.Model):
     watchers: Mapped[list[Watcher]] = relationship(
         cascade="all, delete-orphan", order_by="Watcher.created_at"
     )
+    # The replica's row (no foreign key: it may arrive after the matter's first use); a locked
+    # matter is read with it (service.get_matter).
+    company: Mapped[Company | None] = relationship(
+        primaryjoin="foreign(Matter.company_id) == Company.id", viewonly=True
+    )
 
 
 class Watcher(db.Model):

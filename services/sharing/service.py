@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from services.common.models import is_id, utcnow
 from services.common.outbox import add_event
@@ -24,19 +24,30 @@ def matter_not_found(matter_id: str) -> ProblemError:
     return ProblemError(404, f"No matter has the id {matter_id}.", code="MATTER_NOT_FOUND")
 
 
+# A locked matter comes with its company (company_of then reads no row): a use case that locks
+# a matter nearly always names its company, in an event or an error.
+_LOCKED = (
+    sa.select(Matter)
+    .outerjoin(Matter.company)
+    .options(contains_eager(Matter.company))
+    .where(Matter.id == sa.bindparam("matter_id"))
+    .with_for_update(of=Matter)
+)
+
+
 def get_matter(matter_id: str, lock: bool = False) -> Matter:
-    matter = (
-        db.session.get(Matter, matter_id, with_for_update=lock or None)
-        if is_id(matter_id)
-        else None
-    )
+    matter = None
+    if is_id(matter_id) and lock:
+        matter = db.session.scalars(_LOCKED, {"matter_id": matter_id}).first()
+    elif is_id(matter_id):
+        matter = db.session.get(Matter, matter_id)
     if matter is None:
         raise matter_not_found(matter_id)
     return matter
 
 
 def company_of(matter: Matter) -> Company:
-    return db.session.get(Company, matter.company_id)
+    return matter.company
 
 
 def _known_company(company_id: str) -> Company:
@@ -256,13 +267,14 @@ def show_in_portal(matter_id: str, settings: dict) -> Matter:
     matter.requester_id = requester_id
     matter.attachments_visible_by_default = settings["attachments_visible_by_default"]
     _set_watchers(matter.id, watchers, watcher_ids)
-    audience.refresh([matter], settings_changed=settings_changed)
     newcomers = [(requester_id, "requester")] + [(i, "watcher") for i in watcher_ids]
     newcomers = [(members[i], role) for i, role in newcomers if i not in had_access]
+    published = []
     if newcomers:
         # Members the replica has no user event of yet are left out (no address to write to).
         shared_with = [(user, role) for user, role in newcomers if user is not None]
-        add_event(events.matter_published(matter, company, shared_with))
+        published.append(events.matter_published(matter, company, shared_with))
+    audience.refresh([matter], settings_changed=settings_changed, with_events=published)
     if not was_visible:
         announce_collaborators(matter, company)
     db.session.commit()
