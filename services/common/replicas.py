@@ -28,8 +28,10 @@ def disabled_lookup(
     """For `ServiceParts.account_disabled`: whether this service's users table (a replica of
     identity's, or identity's own) says the account is disabled; an unknown user is not."""
 
+    # Built once: every request of a portal user asks it.
+    query = sa.select(status_column).where(id_column == sa.bindparam("user_id"))
+
     def disabled(user_id: str) -> bool:
-        status = db.session.scalar(sa.select(status_column).where(id_column == user_id))
-        return status == "disabled"
+        return db.session.scalar(query, {"user_id": user_id}) == "disabled"
 
     return disabled

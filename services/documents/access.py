@@ -15,19 +15,23 @@ def record(
 ) -> None:
     """Write the record in its own commit, before any byte is sent (a plain INSERT: the
     unit of work's flush cost more CPU than the statement itself)."""
-    db.session.execute(
-        sa.insert(AccessRecord).values(
-            document_id=document.id,
-            version_id=version.id,
-            matter_id=matter.matter_id,
-            company_id=_company(matter, caller),
-            user_id=caller.user_id,
-            user_email=caller.email,
-            action=action,
-            address=client_address(),
-        )
-    )
+    row = {
+        "document_id": document.id,
+        "version_id": version.id,
+        "matter_id": matter.matter_id,
+        "company_id": _company(matter, caller),
+        "user_id": caller.user_id,
+        "user_email": caller.email,
+        "action": action,
+        "address": client_address(),
+    }
+    db.session.execute(_INSERT, row)
     db.session.commit()
+
+
+# Built once (a statement built per call cost a quarter of a download's CPU before its head);
+# the table's own defaults give the id and the time.
+_INSERT = sa.insert(AccessRecord.__table__)
 
 
 def _company(matter: Matter, caller: Caller) -> str:
