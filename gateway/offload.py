@@ -12,8 +12,8 @@ from flask import Response
 from gateway.config import Settings
 from services.common.offload import OBJECT
 from services.common.problems import problem
-from services.common.upstream import Refused, UpstreamError, UpstreamTimeout, exchange, pool_for
 from services.common.upstream import Response as Upstream
+from services.common.upstream import UpstreamError, exchange, pool_for
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def fetch(answer: Upstream, url: str, settings: Settings) -> Upstream | Response
         or answer.status not in (200, 206)
     ):
         log.error("a service answered %s naming %s, not on GATEWAY_STORE_URL", answer.status, url)
-        return _unavailable(502)
+        return _unreadable()
     content_range = _header(answer, "content-range")
     headers = {}
     if answer.status == 206:  # the service checked the range against the file's size
@@ -47,19 +47,15 @@ def fetch(answer: Upstream, url: str, settings: Settings) -> Upstream | Response
     pool = pool_for(settings.store_url, settings)
     try:
         stored = exchange(pool, "GET", f"{parts.path}?{parts.query}", headers, retryable=True)
-    except Refused:
-        return _unavailable(503)
-    except UpstreamTimeout:
-        return _unavailable(504)
-    except UpstreamError as error:
+    except UpstreamError as error:  # refused, timed out, broke off: as documents would answer
         log.error("the store failed on %s: %s", parts.path, error)
-        return _unavailable(502)
+        return _store_down()
     if stored.status != answer.status or _header(stored, "content-range") != content_range:
         # A missing object (404), an expired URL (403): the service's record of the download
         # stays, which is what happened as far as it knows.
         log.error("the store answered %s for %s", stored.status, parts.path)
         stored.close()
-        return _unavailable(502)
+        return _unreadable()
     return stored
 
 
@@ -74,11 +70,18 @@ def _header(answer: Upstream, name: str) -> str | None:
     return next((v for k, v in answer.headers if k.lower() == name), None)
 
 
-def _unavailable(status: int) -> Response:
-    code = {502: "BAD_GATEWAY", 503: "SERVICE_UNAVAILABLE", 504: "GATEWAY_TIMEOUT"}[status]
+def _store_down() -> Response:
     return problem(
-        status,
-        "The file could not be read from the file store; try again shortly, and tell the firm "
-        "if it keeps failing.",
-        code=code,
+        503,
+        "The document store cannot be reached right now; try again in a moment.",
+        code="STORAGE_UNAVAILABLE",
+    )
+
+
+def _unreadable() -> Response:
+    return problem(
+        502,
+        "The file could not be read from the document store; try again shortly, and tell the "
+        "firm if it keeps failing.",
+        code="BAD_GATEWAY",
     )

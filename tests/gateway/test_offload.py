@@ -118,14 +118,14 @@ def test_an_object_on_another_origin_is_not_fetched(offloading):
     response = requests.get(_url(offloading, query="?elsewhere"), timeout=10)
     assert response.status_code == 502
     assert response.headers["Content-Type"] == "application/problem+json"
-    assert "could not be read from the file store" in response.json()["detail"]
+    assert "could not be read from the document store" in response.json()["detail"]
     assert OBJECT not in response.headers
 
 
 def test_a_missing_object_is_a_502_that_says_so(offloading):
     response = requests.get(_url(offloading, key="handed-over/gone.pdf"), timeout=10)
     assert response.status_code == 502
-    assert "could not be read from the file store" in response.json()["detail"]
+    assert "could not be read from the document store" in response.json()["detail"]
     assert response.headers["Content-Type"] == "application/problem+json"
     assert requests.get(_url(offloading), timeout=10).content == CONTENT
 
@@ -146,7 +146,8 @@ def test_a_store_down_is_a_503(identity_upstream, sharing_upstream, store, s3_se
         ):
             response = requests.get(_url(gateway), timeout=10)
             assert response.status_code == 503
-            assert "try again shortly" in response.json()["detail"]
+            assert response.json()["code"] == "STORAGE_UNAVAILABLE"  # as documents says it
+            assert "try again in a moment" in response.json()["detail"]
 
 
 @pytest.mark.parametrize(
