@@ -7,7 +7,8 @@ the sharing and mailer workers run as processes (relay woken by NOTIFY, consumer
 sink in a process of its own, stamping each message as it arrives. A sample is the time from
 the share's commit until its e-mail is at the sink; the e-mail is told apart by the matter's
 reference in its subject. The companies and members come from identity through events in the
-suite; here they are written into sharing's replica first, as its handlers would.
+suite; here they are written into sharing's replica first, as its handlers would. It also prints
+the CPU per share of each part (producers, workers, sink, each database's backends, RabbitMQ).
 
     .venv/bin/python -m bench share_latency [--rate 100] [--seconds 20]
 """
@@ -23,6 +24,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from contextlib import ExitStack
@@ -33,6 +35,7 @@ from bench.backends import database
 from bench.events import percentiles, worker
 from bench.harness import ROOT, free_port
 from bench.mailer import _listening, use_throwaway_link_key
+from bench.rss import cpu_seconds
 from services.common.testing import throwaway_vhost, wait_until
 
 REFERENCE = re.compile(r"B-\d{6}")
@@ -180,6 +183,56 @@ def make_shares(
     return committed, cpu
 
 
+class CpuTally:
+    """CPU seconds per part of the pipeline while it runs: a part is the processes whose command
+    line holds one of its strings (a database's name for its backends, which come and go with
+    the producers' connections). /proc is read every `interval` seconds; a process first seen
+    after the start counts from zero."""
+
+    def __init__(self, parts: dict[str, tuple[str, ...]], interval: float = 0.25) -> None:
+        self.parts, self.interval = parts, interval
+        self.first: dict[int, float] = {}
+        self.last: dict[int, tuple[str, float]] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> CpuTally:
+        self._sample(starting=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._sample()
+
+    def _sample(self, starting: bool = False) -> None:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue  # gone meanwhile
+            part = next(
+                (p for p, marks in self.parts.items() if any(m in command for m in marks)), None
+            )
+            if part is not None:
+                pid, used = int(entry.name), cpu_seconds(int(entry.name))
+                self.first.setdefault(pid, used if starting else 0.0)
+                self.last[pid] = (part, used)
+
+    def seconds(self) -> dict[str, float]:
+        totals = dict.fromkeys(self.parts, 0.0)
+        for pid, (part, used) in self.last.items():
+            totals[part] += used - self.first[pid]
+        return totals
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench share_latency", description=__doc__)
     parser.add_argument("--rate", type=float, default=100, help="shares per second")
@@ -229,14 +282,23 @@ def main(argv: list[str]) -> int:
                 interval=0.05,
                 message="the warm-up e-mail",
             )
-        committed, cpu = make_shares(sharing_db, url, members, matters[warm:], args.rate)
-        made = max(committed.values()) - min(committed.values())
-        wait_until(
-            lambda: len(list(mail_dir.glob("*.eml"))) >= count + warm,
-            timeout=600,
-            interval=0.2,
-            message=f"{count} e-mails",
-        )
+        parts = {  # the producers report their own CPU
+            "mailer worker": ("services.mailer.worker",),
+            "sharing worker (relay)": ("services.sharing.worker",),
+            "SMTP sink": ("services.common.smtp_sink",),
+            "sharing's PostgreSQL backends": (sharing_db.rsplit("/", 1)[1],),
+            "mailer's PostgreSQL backends": (mailer_db.rsplit("/", 1)[1],),
+            "RabbitMQ (the whole broker)": ("beam.smp",),
+        }
+        with CpuTally(parts) as tally:
+            committed, cpu = make_shares(sharing_db, url, members, matters[warm:], args.rate)
+            made = max(committed.values()) - min(committed.values())
+            wait_until(
+                lambda: len(list(mail_dir.glob("*.eml"))) >= count + warm,
+                timeout=600,
+                interval=0.2,
+                message=f"{count} e-mails",
+            )
         arrived = arrivals(mail_dir)
     samples = [arrived[reference] - at for reference, at in committed.items()]
     p50, p95, p99 = (1000 * s for s in percentiles(samples))
@@ -248,5 +310,11 @@ def main(argv: list[str]) -> int:
         f"{count / (last - min(committed.values())):.1f} | {p50:.0f} | {p95:.0f} | {p99:.0f} |"
     )
     print(f"\nsharing's use case (producer processes): {1000 * cpu / count:.1f} ms CPU per share")
+    print("\nCPU ms per share, from the first share to the last e-mail:\n")
+    print(
+        f"| part | ms |\n|---|---:|\n| producers (sharing's use case) | {1000 * cpu / count:.1f} |"
+    )
+    for part, seconds in tally.seconds().items():
+        print(f"| {part} | {1000 * seconds / count:.1f} |")
     print(f"load average after: {os.getloadavg()}")
     return 0
