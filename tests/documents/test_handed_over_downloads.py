@@ -42,7 +42,7 @@ def test_through_the_gateway_the_answer_names_the_object_and_carries_no_byte(
     fetched = requests.get(part.headers[OBJECT], headers={"Range": "bytes=5-14"}, timeout=10)
     assert fetched.content == CONTRACT[5:15]
 
-    # The refusal and the record do not change: only who carries the bytes does.
+    # Each handed-over download is recorded, as one documents streams.
     access = client.get(f"/api/v1/portal/matters/{matter.id}/documents/access", headers=rita).json[
         "items"
     ]

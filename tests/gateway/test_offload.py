@@ -37,8 +37,8 @@ def store(s3_server: dict) -> Minio:
 
 
 def documents_like(store: Minio, bucket: str, asked: list) -> Callable:
-    """Authorises everything, names `KEY` (or what the path says) on `store`: `?elsewhere`
-    names it on another origin. Keeps the X-Portal-Offload each request came with."""
+    """Authorises everything and names the object the path says (`~` for `/`) on `store`;
+    `?elsewhere` names it on another origin. Keeps the X-Portal-Offload each request came with."""
 
     def app(environ: dict, start_response: Callable) -> Iterable[bytes]:
         if environ["PATH_INFO"] == "/healthz":
