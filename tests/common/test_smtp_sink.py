@@ -112,8 +112,10 @@ def test_command_line_sink_stores_mail_and_stops_on_sigterm(tmp_path):
     )
     try:
         assert json.loads(process.stdout.readline())["event"] == "sink.started"
-        send(port, "erin@example.com", "Signup link")
-        assert json.loads(process.stdout.readline())["subject"] == "Signup link"
+        # Long and not ASCII: it travels as folded encoded words, and is logged decoded.
+        subject = "Votre lien d’inscription au portail de Dupont & Associés, valable 48 heures"
+        send(port, "erin@example.com", subject)
+        assert json.loads(process.stdout.readline())["subject"] == subject
         assert [p.suffix for p in mail_dir.iterdir()] == [".eml"]
     finally:
         process.send_signal(signal.SIGTERM)
