@@ -7,8 +7,9 @@ the sharing and mailer workers run as processes (relay woken by NOTIFY, consumer
 sink in a process of its own, stamping each message as it arrives. A sample is the time from
 the share's commit until its e-mail is at the sink; the e-mail is told apart by the matter's
 reference in its subject. The companies and members come from identity through events in the
-suite; here they are written into sharing's replica first, as its handlers would. It also prints
-the CPU per share of each part (producers, workers, sink, each database's backends, RabbitMQ).
+suite; here they are written into sharing's and the mailer's replicas first, as their handlers
+would. It also prints the CPU per share of each part (producers, workers, sink, each database's
+backends, RabbitMQ).
 
     .venv/bin/python -m bench share_latency [--rate 100] [--seconds 20]
 """
@@ -86,6 +87,31 @@ def seed(app, count: int) -> tuple[str, list[str], list[tuple[str, str]]]:
             for reference in references
         ]
     return company_id, members, matters
+
+
+def seed_recipients(mailer_db: str, url: str, sharing_app) -> None:
+    """The mailer's replica of the same people (identity's user events reach it too)."""
+    from services.mailer import create_app
+    from services.mailer.models import Recipient, db
+    from services.sharing.models import User
+
+    with sharing_app.app_context():
+        people = [
+            {"user_id": u.id, "email": u.email, "name": u.name, "locale": u.locale}
+            for u in User.query.all()
+        ]
+    app = create_app(
+        SQLALCHEMY_DATABASE_URI=mailer_db,
+        AMQP_URL=url,
+        PORTAL_FIRM_NAME="Dupont & Associés",
+        MAIL_FROM="Dupont & Associés <portail@dupont.example>",
+    )
+    with app.app_context():
+        db.session.add_all(
+            Recipient(**person, kind="portal", status="active", version=1) for person in people
+        )
+        db.session.commit()
+        db.engine.dispose()
 
 
 def arrivals(mail_dir: Path) -> dict[str, float]:
@@ -272,6 +298,7 @@ def main(argv: list[str]) -> int:
         app = create_app(SQLALCHEMY_DATABASE_URI=sharing_db, AMQP_URL=url)
         warm = 20  # shown first, one at a time: workers and connections start
         _, members, matters = seed(app, count + warm)
+        seed_recipients(mailer_db, url, app)
         for service in ("sharing", "mailer"):
             stack.enter_context(worker(service, env))
         for done, matter in enumerate(matters[:warm], start=1):

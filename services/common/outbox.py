@@ -93,9 +93,23 @@ def add_event(*events: Event) -> None:
         session.execute(_insert_into(parts.outbox_model.__table__), rows)
 
 
+def withdraw_event(event_id: str) -> None:
+    """Take back an event `add_event` queued in the current transaction, for a change undone
+    by hand rather than by rolling back."""
+    from flask import current_app
+
+    parts = current_app.extensions["portal"]
+    parts.db.session.execute(_delete_from(parts.outbox_model.__table__), {"id": event_id})
+
+
 @functools.cache
 def _insert_into(table: sa.Table) -> sa.Insert:
     return sa.insert(table)
+
+
+@functools.cache
+def _delete_from(table: sa.Table) -> sa.Delete:
+    return sa.delete(table).where(table.c.id == sa.bindparam("id"))
 
 
 def order_key(model: type, dialect: str) -> sa.ColumnElement:

@@ -16,7 +16,7 @@ from flask import current_app
 from services.common.events import Event
 from services.common.models import new_id, utcnow
 from services.common.observability import EMAILS_FAILED, EMAILS_SENT
-from services.common.outbox import add_event
+from services.common.outbox import add_event, withdraw_event
 
 from . import mime, smtp
 from .catalog import NOTIFICATIONS, Notification
@@ -56,6 +56,7 @@ class Outgoing:
     time_zone: str = "UTC"
     user_id: str | None = None
     resend_of: Email | None = None
+    status: str | None = None  # the person's, as locked by `lock_people` (None: not locked)
 
     @property
     def notification(self) -> Notification:
@@ -79,10 +80,18 @@ def _plan(event: Event) -> list[Outgoing]:
 def _plan_notification(event_id: str, event_type: str, data: dict) -> list[Outgoing]:
     notification = NOTIFICATIONS[event_type]
     firm_zone = current_app.config["PORTAL_TIME_ZONE"]
+    addressees = notification.addressees(data)
+    # Everyone an e-mail may be held for, or released to (an invitation's addressee), is
+    # locked before the log is read (see invitation_first.py); the same read gives the
+    # language and time zone of those the replica knows.
+    locked = {}
+    if notification.after_invitation or notification.template == INVITATION_TEMPLATE:
+        locked = lock_people(addressee.user_id for addressee in addressees)
     planned = []
-    for addressee in notification.addressees(data):
+    for addressee in addressees:
         email = addressee.email.strip().lower()
-        known = known_recipient(addressee.user_id, email)
+        person = locked.get(addressee.user_id)
+        known = person or known_recipient(addressee.user_id, email)
         planned.append(
             Outgoing(
                 event_id,
@@ -97,6 +106,7 @@ def _plan_notification(event_id: str, event_type: str, data: dict) -> list[Outgo
                     addressee.time_zone, known.time_zone if known else None, firm_zone
                 ),
                 user_id=addressee.user_id,
+                status=person.status if person else None,
             )
         )
     return planned
@@ -154,6 +164,7 @@ _INVITATION_LOG_ROWS = sa.select(Email).where(
 
 
 _INSERT_EMAIL = sa.insert(Email.__table__)
+_DELETE_EMAIL = sa.delete(Email.__table__).where(Email.id == sa.bindparam("id"))
 _EMAIL_COLUMNS = Email.__table__.columns.keys()
 
 
@@ -184,8 +195,9 @@ def _kept_data(outgoing: Outgoing) -> dict:
 
 def _record(
     outgoing: Outgoing, row: Email | None, status: str, subject: str, error: str | None = None
-) -> None:
-    """Write the log row (a failed or held one from earlier is updated) and its event."""
+) -> tuple[str, Event | None]:
+    """Write the log row (a failed or held one from earlier is updated) and its event; the
+    row's id and the event."""
     sender = current_app.config["MAIL_FROM"]
     values = {
         "event_type": outgoing.event_type,
@@ -217,10 +229,13 @@ def _record(
     else:
         for name, value in values.items():
             setattr(row, name, value)
+    event = None
     if status != HELD:
-        add_event(email_sent(row) if status == SENT else email_failed(row))
+        event = email_sent(row) if status == SENT else email_failed(row)
+        add_event(event)
     if status == FAILED:
         EMAILS_FAILED.labels(outgoing.template, outgoing.locale).inc()
+    return row.id, event
 
 
 class _Refused(Exception):
@@ -231,9 +246,9 @@ def _send_logged(outgoing: Outgoing, rows: list[Email], rendered: Rendered) -> s
     """Write what a sent e-mail leaves behind, then send it; the refusal's reason, else None.
 
     The log row, its event and the invitation's follow-ups are written and flushed before the
-    message goes, inside a savepoint that is undone when it cannot go. So after the server's
-    250 only the savepoint's release and the consumer's commit remain: the at-least-once window
-    (see `deliver`) is as short as it can be.
+    message goes, and undone when it cannot go. So after the server's 250 only the consumer's
+    commit remains (and a savepoint's release): the at-least-once window (see `deliver`) is
+    as short as it can be.
     """
     config = current_app.config
     sender = config["MAIL_FROM"]
@@ -241,17 +256,18 @@ def _send_logged(outgoing: Outgoing, rows: list[Email], rendered: Rendered) -> s
     message = mime.build_message(
         sender, outgoing.email, outgoing.name, rendered, outgoing.locale, msg_id
     )
+    own = _own(outgoing, rows)
     try:
-        with db.session.begin_nested():
-            _record(outgoing, _own(outgoing, rows), SENT, rendered.subject)
-            if outgoing.template == INVITATION_TEMPLATE:
-                forget_links_of(rows, except_url=outgoing.event_data[SEALED_URL])
-                release_held_rows(row for row in rows if row.event_id != outgoing.event_id)
-            db.session.flush()
-            try:
-                smtp.send(config, message)
-            except smtp.RejectedError as exc:
-                raise _Refused(str(exc)) from exc
+        if own is None and outgoing.resend_of is None and outgoing.template != INVITATION_TEMPLATE:
+            _send_first(outgoing, rendered.subject, message)
+        else:
+            with db.session.begin_nested():
+                _record(outgoing, own, SENT, rendered.subject)
+                if outgoing.template == INVITATION_TEMPLATE:
+                    forget_links_of(rows, except_url=outgoing.event_data[SEALED_URL])
+                    release_held_rows(row for row in rows if row.event_id != outgoing.event_id)
+                db.session.flush()
+                _send(message)
     except _Refused as refused:
         log.warning(
             "e-mail of event %s to %s rejected: %s", outgoing.event_id, outgoing.email, refused
@@ -259,6 +275,27 @@ def _send_logged(outgoing: Outgoing, rows: list[Email], rendered: Rendered) -> s
         return str(refused)
     EMAILS_SENT.labels(outgoing.template, outgoing.locale).inc()
     return None
+
+
+def _send(message: mime.Message) -> None:
+    try:
+        smtp.send(current_app.config, message)
+    except smtp.RejectedError as exc:
+        raise _Refused(str(exc)) from exc
+
+
+def _send_first(outgoing: Outgoing, subject: str, message: mime.Message) -> None:
+    """The first attempt at a plain e-mail (most of them) writes two rows, the log's and its
+    event's, which are deleted again if it does not go: no savepoint, whose SAVEPOINT and
+    RELEASE were two of the e-mail's nine round trips."""
+    email_id, event = _record(outgoing, None, SENT, subject)
+    try:
+        _send(message)
+    except Exception:
+        # Refused, or failed (a later e-mail's failure may still commit this transaction).
+        db.session.execute(_DELETE_EMAIL, {"id": email_id})
+        withdraw_event(event.id)
+        raise
 
 
 def deliver(event: Event) -> None:
@@ -278,14 +315,7 @@ def deliver(event: Event) -> None:
     together, so the copy carries the same Message-ID (derived from event id
     and recipient): receiving systems and mail clients that dedupe on it show one e-mail.
     """
-    planned = _plan(event)
-    # Everyone an e-mail may be held for, or released to (an invitation's addressee), is
-    # locked before the log is read: see invitation_first.py.
-    status = lock_people(
-        o.user_id
-        for o in planned
-        if o.notification.after_invitation or o.template == INVITATION_TEMPLATE
-    )
+    planned = _plan(event)  # locks the people it may hold e-mails for (`_plan_notification`)
     progress = False
     for position, outgoing in enumerate(planned):
         rows = _log_rows(outgoing)
@@ -293,7 +323,7 @@ def deliver(event: Event) -> None:
         if row is not None and row.status == SENT:
             continue
         if outgoing.notification.after_invitation and must_wait_for_invitation(
-            status.get(outgoing.user_id), outgoing.email
+            outgoing.status, outgoing.email
         ):
             if row is None or row.status != HELD:
                 _record(outgoing, row, HELD, _render(outgoing).subject)

@@ -31,23 +31,23 @@ from .invitation_links import INVITATION_TEMPLATE
 from .models import HELD, SENT, Email, Recipient, db
 
 _LOCK_PEOPLE = (
-    sa.select(Recipient.user_id, Recipient.status)
+    sa.select(Recipient.user_id, Recipient.status, Recipient.locale, Recipient.time_zone)
     .where(Recipient.user_id.in_(sa.bindparam("ids", expanding=True)))
     .order_by(Recipient.user_id)
     .with_for_update()
 )
 
 
-def lock_people(user_ids: Iterable[str | None]) -> dict[str, str | None]:
+def lock_people(user_ids: Iterable[str | None]) -> dict[str, sa.Row]:
     """Lock the replica rows of everyone an event may hold or release an e-mail for, in one
     fixed order, before any e-mail goes: two events naming the same people the other way round
     (handled at once) then wait for each other instead of deadlocking after one has sent (its
-    rollback would send those e-mails again). Returns the status of each person found, read
-    once the lock is held (what another transaction committed meanwhile counts)."""
+    rollback would send those e-mails again). Returns each person found (status, locale, time
+    zone), read once the lock is held (what another transaction committed meanwhile counts)."""
     ids = sorted({user_id for user_id in user_ids if user_id is not None})
     if not ids:
         return {}
-    return dict(db.session.execute(_LOCK_PEOPLE, {"ids": ids}).all())
+    return {row.user_id: row for row in db.session.execute(_LOCK_PEOPLE, {"ids": ids})}
 
 
 _INVITATION_SENT = (

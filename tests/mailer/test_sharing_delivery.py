@@ -203,6 +203,35 @@ def test_a_recipient_failing_to_the_end_is_the_only_one_logged_failed(app, greyl
     assert "451" in failed.data["error"]
 
 
+@pytest.fixture
+def rejecting(app):
+    sink = MailSink().start("127.0.0.1", free_port())
+    app.config["SMTP_PORT"] = sink.port
+    yield sink
+    sink.stop()
+
+
+def test_an_address_the_server_rejects_is_logged_failed_and_the_others_go(app, rejecting):
+    rejecting.refused["lena@example.com"] = "550 5.1.1 No such mailbox"
+
+    assert handle_message(app, body(_published()), 0).action == "ack"  # retrying cannot help
+
+    assert [m["X-RcptTo"] for m in rejecting.messages] == [
+        "marie@example.com",
+        "pablo@example.com",
+    ]
+    statuses = {row.recipient_email: row.status for row in emails(app)}
+    assert statuses == {
+        "marie@example.com": "sent",
+        "lena@example.com": "failed",
+        "pablo@example.com": "sent",
+    }
+    sent = outbox(app, "mailer.email.sent")
+    assert sorted(e.data["recipient"] for e in sent) == ["marie@example.com", "pablo@example.com"]
+    (failed,) = outbox(app, "mailer.email.failed")
+    assert (failed.data["recipient"], "550" in failed.data["error"]) == ("lena@example.com", True)
+
+
 def test_a_failure_before_anything_went_out_retries_the_whole_event(app, greylisting):
     greylisting.busy.add("marie@example.com")
 
