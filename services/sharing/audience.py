@@ -67,12 +67,18 @@ def active_members(company_id: str, user_ids: Iterable[str]) -> dict[str, User |
 
 
 def _audience_rows() -> sa.CompoundSelect:
-    """(matter id, user id, reason) for the matters `ids`, in one statement: each reason from
-    the rows it depends on (the replica's members, companies, watchers, collaborators)."""
-    ids = sa.bindparam("ids", expanding=True)
+    """(matter id, user id, reasons, stored) in one statement: the audience of the matters
+    `ids` as stored (`stored` true, the reasons comma-separated), and that of the matters
+    `visible` as it is now, each reason from the rows it depends on (the replica's members,
+    companies, watchers, collaborators)."""
+    visible = sa.bindparam("visible", expanding=True)
     member = sa.and_(Membership.active.is_(True), _enabled(Membership.user_id))
+    now = sa.false()
     return sa.union_all(
-        sa.select(Matter.id, Matter.requester_id, sa.literal("requester"))
+        sa.select(
+            AudienceEntry.matter_id, AudienceEntry.user_id, AudienceEntry.reasons, sa.true()
+        ).where(AudienceEntry.matter_id.in_(sa.bindparam("ids", expanding=True))),
+        sa.select(Matter.id, Matter.requester_id, sa.literal("requester"), now)
         .join(
             Membership,
             sa.and_(
@@ -80,8 +86,8 @@ def _audience_rows() -> sa.CompoundSelect:
                 Membership.user_id == Matter.requester_id,
             ),
         )
-        .where(Matter.id.in_(ids), member),
-        sa.select(Watcher.matter_id, Watcher.user_id, sa.literal("watcher"))
+        .where(Matter.id.in_(visible), member),
+        sa.select(Watcher.matter_id, Watcher.user_id, sa.literal("watcher"), now)
         .join(Matter, Matter.id == Watcher.matter_id)
         .join(
             Membership,
@@ -89,48 +95,43 @@ def _audience_rows() -> sa.CompoundSelect:
                 Membership.company_id == Matter.company_id, Membership.user_id == Watcher.user_id
             ),
         )
-        .where(Watcher.matter_id.in_(ids), member),
-        sa.select(Collaborator.matter_id, Collaborator.user_id, sa.literal("collaborator")).where(
-            Collaborator.matter_id.in_(ids),
+        .where(Watcher.matter_id.in_(visible), member),
+        sa.select(
+            Collaborator.matter_id, Collaborator.user_id, sa.literal("collaborator"), now
+        ).where(
+            Collaborator.matter_id.in_(visible),
             Collaborator.withdrawn_at.is_(None),
             _enabled(Collaborator.user_id),
         ),
-        sa.select(Matter.id, Membership.user_id, sa.literal("company"))
+        sa.select(Matter.id, Membership.user_id, sa.literal("company"), now)
         .join(Company, Company.id == Matter.company_id)
         .join(Membership, Membership.company_id == Matter.company_id)
-        .where(Matter.id.in_(ids), Company.members_see_each_other.is_(True), member),
+        .where(Matter.id.in_(visible), Company.members_see_each_other.is_(True), member),
     )
 
 
 _AUDIENCE_ROWS = _audience_rows()
-_STORED = sa.select(AudienceEntry.matter_id, AudienceEntry.user_id, AudienceEntry.reasons).where(
-    AudienceEntry.matter_id.in_(sa.bindparam("ids", expanding=True))
-)
 _INSERT = sa.insert(AudienceEntry.__table__)  # Core: the ORM's bulk insert costs more here
 
 
-def compute(matters: Sequence[Matter]) -> dict[str, Audience]:
-    """Matter id -> its audience, from one query for the whole batch (it reads the matters'
-    rows: the caller has flushed them and holds them locked)."""
-    result: dict[str, Audience] = {m.id: {} for m in matters}
-    ids = [m.id for m in matters if m.visible]
-    if not ids:
-        return result
+def fresh_and_stored(matters: Sequence[Matter]) -> tuple[dict[str, Audience], dict[str, Audience]]:
+    """(matter id -> its audience now, matter id -> its audience as stored), from one query for
+    the whole batch (it reads the matters' rows: the caller has flushed them and holds them
+    locked). A matter not visible has no audience now."""
+    fresh: dict[str, Audience] = {m.id: {} for m in matters}
+    old: dict[str, Audience] = defaultdict(dict)
     found: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for matter_id, user_id, reason in db.session.execute(_AUDIENCE_ROWS, {"ids": ids}):
-        found[matter_id][user_id].add(reason)
+    parameters = {"ids": [m.id for m in matters], "visible": [m.id for m in matters if m.visible]}
+    for matter_id, user_id, reasons, stored in db.session.execute(_AUDIENCE_ROWS, parameters):
+        if stored:
+            old[matter_id][user_id] = reasons.split(",")
+        else:
+            found[matter_id][user_id].add(reasons)
     for matter_id, users in found.items():
-        result[matter_id] = {
+        fresh[matter_id] = {
             user_id: [r for r in AUDIENCE_REASONS if r in why] for user_id, why in users.items()
         }
-    return result
-
-
-def stored(matter_ids: Sequence[str]) -> dict[str, Audience]:
-    result: dict[str, Audience] = defaultdict(dict)
-    for matter_id, user_id, reasons in db.session.execute(_STORED, {"ids": list(matter_ids)}):
-        result[matter_id][user_id] = reasons.split(",")
-    return result
+    return fresh, old
 
 
 def announced(matter_id: str) -> tuple[Matter, Audience] | None:
@@ -163,7 +164,7 @@ def refresh(
     announced = []
     for start in range(0, len(matters), CHUNK):
         batch = matters[start : start + CHUNK]
-        fresh, old = compute(batch), stored([m.id for m in batch])
+        fresh, old = fresh_and_stored(batch)
         inserts, updates, changed = [], [], []
         for matter in batch:
             new, before = fresh[matter.id], old.get(matter.id, {})
