@@ -131,6 +131,7 @@ _env = Environment(
     autoescape=select_autoescape(["html"]),
     undefined=StrictUndefined,
     keep_trailing_newline=True,
+    auto_reload=False,  # templates ship with the code: no stat of each file on every e-mail
 )
 _env.filters.update(
     date=_date_filter,
