@@ -22,10 +22,7 @@ _OBJECT = OBJECT.lower()
 
 def object_url(answer: Upstream) -> str | None:
     """The URL a service's answer names instead of carrying the bytes, if it does."""
-    for name, value in answer.headers:
-        if name.lower() == _OBJECT:
-            return value
-    return None
+    return _header(answer, _OBJECT)
 
 
 def fetch(answer: Upstream, url: str, settings: Settings) -> Upstream | Response:
