@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 
 from services.common.events import Event
 from services.common.outbox import add_event
+from services.common.prepared import OneOf, Prepared
 
 from . import events
 from .models import (
@@ -66,18 +67,17 @@ def active_members(company_id: str, user_ids: Iterable[str]) -> dict[str, User |
     return {user_id: user for user_id, user in rows}
 
 
-def _audience_rows() -> sa.CompoundSelect:
+def _audience_rows(one_of: OneOf) -> sa.CompoundSelect:
     """(matter id, user id, reasons, stored) in one statement: the audience of the matters
     `ids` as stored (`stored` true, the reasons comma-separated), and that of the matters
     `visible` as it is now, each reason from the rows it depends on (the replica's members,
     companies, watchers, collaborators)."""
-    visible = sa.bindparam("visible", expanding=True)
     member = sa.and_(Membership.active.is_(True), _enabled(Membership.user_id))
     now = sa.false()
     return sa.union_all(
         sa.select(
             AudienceEntry.matter_id, AudienceEntry.user_id, AudienceEntry.reasons, sa.true()
-        ).where(AudienceEntry.matter_id.in_(sa.bindparam("ids", expanding=True))),
+        ).where(one_of(AudienceEntry.matter_id, "ids")),
         sa.select(Matter.id, Matter.requester_id, sa.literal("requester"), now)
         .join(
             Membership,
@@ -86,7 +86,7 @@ def _audience_rows() -> sa.CompoundSelect:
                 Membership.user_id == Matter.requester_id,
             ),
         )
-        .where(Matter.id.in_(visible), member),
+        .where(one_of(Matter.id, "visible"), member),
         sa.select(Watcher.matter_id, Watcher.user_id, sa.literal("watcher"), now)
         .join(Matter, Matter.id == Watcher.matter_id)
         .join(
@@ -95,22 +95,23 @@ def _audience_rows() -> sa.CompoundSelect:
                 Membership.company_id == Matter.company_id, Membership.user_id == Watcher.user_id
             ),
         )
-        .where(Watcher.matter_id.in_(visible), member),
+        .where(one_of(Watcher.matter_id, "visible"), member),
         sa.select(
             Collaborator.matter_id, Collaborator.user_id, sa.literal("collaborator"), now
         ).where(
-            Collaborator.matter_id.in_(visible),
+            one_of(Collaborator.matter_id, "visible"),
             Collaborator.withdrawn_at.is_(None),
             _enabled(Collaborator.user_id),
         ),
         sa.select(Matter.id, Membership.user_id, sa.literal("company"), now)
         .join(Company, Company.id == Matter.company_id)
         .join(Membership, Membership.company_id == Matter.company_id)
-        .where(Matter.id.in_(visible), Company.members_see_each_other.is_(True), member),
+        .where(one_of(Matter.id, "visible"), Company.members_see_each_other.is_(True), member),
     )
 
 
-_AUDIENCE_ROWS = _audience_rows()
+# Planned once per connection: planning its five parts cost PostgreSQL several times running it.
+_AUDIENCE_ROWS = Prepared("sharing_audience_rows", _audience_rows)
 _INSERT = sa.insert(AudienceEntry.__table__)  # Core: the ORM's bulk insert costs more here
 
 
@@ -122,7 +123,7 @@ def fresh_and_stored(matters: Sequence[Matter]) -> tuple[dict[str, Audience], di
     old: dict[str, Audience] = defaultdict(dict)
     found: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     parameters = {"ids": [m.id for m in matters], "visible": [m.id for m in matters if m.visible]}
-    for matter_id, user_id, reasons, stored in db.session.execute(_AUDIENCE_ROWS, parameters):
+    for matter_id, user_id, reasons, stored in _AUDIENCE_ROWS.execute(db.session, parameters):
         if stored:
             old[matter_id][user_id] = reasons.split(",")
         else:
