@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import smtplib
 import ssl
@@ -27,8 +28,13 @@ class RejectedError(Exception):
 def message_id(event_id: str, recipient: str, sender: str) -> str:
     """Deterministic per (event, recipient): a re-send of the same e-mail carries the same id."""
     digest = hashlib.sha256(f"{event_id}\n{recipient}".encode()).hexdigest()[:40]
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "portal.local"
-    return f"<{digest}@{domain}>"
+    return f"<{digest}@{_domain(sender)}>"
+
+
+@functools.cache
+def _domain(sender: str) -> str:
+    """The domain of the configured `Name <address>` (parsing it cost more than the hash)."""
+    return parseaddr(sender)[1].rpartition("@")[2] or "portal.local"
 
 
 class _Kept(threading.local):
