@@ -6,7 +6,9 @@ several joined parts, planning can cost more than running it: sharing's audience
 `PREPARE`d the first time a connection runs it and `EXECUTE`d from then on with its generic
 plan, made once. That suits statements that find rows by key, whatever the key; not one whose
 best plan depends on the values. On other databases (SQLite in development) the statement runs
-as it is.
+as it is. A migration that alters a table it reads makes PostgreSQL plan it again by itself
+(one that changes the type of a column it returns makes it fail until the process restarts,
+as a deploy does).
 
 The statement is built by a function of `one_of(column, name)`, the test "column is one of the
 list `name`": an expanding IN on other databases, `= ANY($n)` on PostgreSQL, so that the text,
