@@ -102,6 +102,31 @@ def _outage(app: Flask, exc: Exception) -> str | None:
     return None
 
 
+# A handler may look a row up, find none and insert it while another transaction inserts the
+# same row (a replica's user filled by a read-through in a request, or by another worker). Its
+# insert then fails on the unique key: handled again at once, it finds that row and applies its
+# change over it (versions decide), as a redelivery would, with no error and no attempt spent.
+RACED_INSERT_RETRIES = 2
+
+
+def _unique_violation(exc: IntegrityError) -> bool:
+    return getattr(exc.orig, "pgcode", None) == "23505" or "UNIQUE constraint" in str(exc.orig)
+
+
+def _handle_raced(app: Flask, events: list[Event]) -> None:
+    """`_handle`, again after a row it inserts was inserted meanwhile (see above)."""
+    for retries_left in range(RACED_INSERT_RETRIES, -1, -1):
+        try:
+            return _handle(app, events)
+        except IntegrityError as exc:
+            if not retries_left or not _unique_violation(exc):
+                raise
+            app.extensions["portal"].db.session.rollback()
+            kinds = ", ".join(sorted({event.type for event in events}))
+            detail = " ".join(str(exc.orig).split())
+            log.info("a row was inserted meanwhile (%s); handling %s again", detail, kinds)
+
+
 def _handle(app: Flask, events: list[Event]) -> None:
     """Run the handlers of `events` in the current transaction; skip ids already processed."""
     parts = app.extensions["portal"]
@@ -153,7 +178,7 @@ def _handle_events(app: Flask, events: list[Event], attempt: int = 0) -> list[Ou
     started = time.perf_counter()
     with app.app_context():
         try:
-            _handle(app, events)
+            _handle_raced(app, events)
         except Exception as exc:  # noqa: BLE001 - an outage waits; anything else is retried
             parts.db.session.rollback()
             dependency = _outage(app, exc)

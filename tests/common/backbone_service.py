@@ -71,11 +71,40 @@ def count_tally(event: Event) -> None:
     db.session.add(BatchTally(event_id=event.id, txid=txid))
 
 
+class Label(db.Model):
+    """A replica-like row upserted by key: what a concurrent insert can race with."""
+
+    __tablename__ = "labels"
+    key: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    text: Mapped[str] = mapped_column(sa.String(200))
+
+
+INSERTED_MEANWHILE: dict[str, str] = {}  # label key -> text another transaction inserts first
+
+
+def set_label(event: Event) -> None:
+    """Lock the label and change it, or insert it when there is none: as replicas do."""
+    CALLS[event.id] = CALLS.get(event.id, 0) + 1
+    key = event.data["key"]
+    label = db.session.get(Label, key, with_for_update=True)
+    if label is None:
+        if key in INSERTED_MEANWHILE:  # another transaction (a read-through) gets there first
+            with db.engine.begin() as other:
+                other.execute(sa.insert(Label), {"key": key, "text": INSERTED_MEANWHILE.pop(key)})
+        label = Label(key=key)
+        db.session.add(label)
+    label.text = event.data["text"]
+
+
 def on_park(event: Event, error: str) -> None:
     PARKED.append(event.id)
 
 
-HANDLERS = {"backbone.note.added": [record_note], "backbone.tally.counted": [count_tally]}
+HANDLERS = {
+    "backbone.note.added": [record_note],
+    "backbone.tally.counted": [count_tally],
+    "backbone.label.set": [set_label],
+}
 
 
 def create_app(**overrides: object) -> Flask:
@@ -93,3 +122,7 @@ def note_event(text: str, work_seconds: float = 0) -> Event:
 
 def tally_event() -> Event:
     return Event(type="backbone.tally.counted", data={}, source="/backbone")
+
+
+def label_event(key: str, text: str) -> Event:
+    return Event(type="backbone.label.set", data={"key": key, "text": text}, source="/backbone")

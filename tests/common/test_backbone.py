@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 
 import pika
 import pytest
@@ -124,6 +125,17 @@ def test_handled_event_has_its_effect_once_even_when_delivered_twice(app):
     assert handle_message(app, event.to_json().encode(), 0).action == "ack"
     assert handle_message(app, event.to_json().encode(), 0).action == "ack"
     assert notes(app, event.id) == ["once"]
+
+
+def test_a_row_inserted_meanwhile_by_another_transaction_is_updated_not_an_error(app, caplog):
+    key = str(uuid.uuid4())
+    svc.INSERTED_MEANWHILE[key] = "from a read-through"
+    event = svc.label_event(key, "from the event")
+    assert handle_message(app, event.to_json().encode(), 0).action == "ack"
+    with app.app_context():
+        assert svc.db.session.get(svc.Label, key).text == "from the event"
+    assert svc.CALLS[event.id] == 2  # the insert failed on the key; the second run updated it
+    assert "handler failed" not in caplog.text
 
 
 def test_published_event_reaches_the_consumer_through_the_broker(app, worker):
