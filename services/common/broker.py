@@ -138,6 +138,12 @@ def declare_topology(
             declare_service_queues(channel, exchange, service, keys, retry_delays, delivery_limit)
 
 
+def reason(exc: BaseException) -> str:
+    """What went wrong with the broker, for a log line: pika's connection errors say nothing
+    in `str()` ("AMQPConnectionError: (...ConnectionRefusedError(111, ...),)" in `repr()`)."""
+    return str(exc) or repr(exc)
+
+
 def ping(url: str, timeout: float = 2.0) -> None:
     """Open and close a connection; raises when the broker cannot be reached."""
     connect(url, timeout=timeout).close()

@@ -292,7 +292,9 @@ class Consumer:
                 self._consume()
                 backoff = 0.5
             except (AMQPError, OSError) as exc:
-                log.warning("consumer lost the broker (%s); retrying in %.1fs", exc, backoff)
+                log.warning(
+                    "consumer lost the broker (%s); retrying in %.1fs", broker.reason(exc), backoff
+                )
             except Exception:
                 log.exception("consumer failed; retrying in %.1fs", backoff)
             finally:

@@ -138,6 +138,10 @@ def configure_logging(level: str = "INFO") -> None:
     root.addHandler(handler)
     root.setLevel(os.environ.get("LOG_LEVEL", level))
     logging.getLogger("pika").setLevel(logging.WARNING)
+    # Each failed connection attempt is seven ERROR lines from pika's connection code; the
+    # consumer and the relay report it once, as the outage it is (a WARNING with the reason,
+    # and the retry). Channel closes (pika.channel) still show.
+    logging.getLogger("pika.adapters").setLevel(logging.CRITICAL)
 
 
 access_log = logging.getLogger("portal.access")

@@ -425,7 +425,9 @@ def relay_forever(app: Flask, subscriptions: dict[str, list[str]], stop: threadi
                     _Publisher(app, pg, stop).run()
                     backoff = 0.5
         except (AMQPError, OSError) as exc:
-            log.warning("outbox relay lost the broker (%s); retrying in %.1fs", exc, backoff)
+            log.warning(
+                "outbox relay lost the broker (%s); retrying in %.1fs", broker.reason(exc), backoff
+            )
         except Exception:
             log.exception("outbox relay failed; retrying in %.1fs", backoff)
         finally:

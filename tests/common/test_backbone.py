@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import uuid
 
@@ -327,3 +328,26 @@ def test_worker_health_fails_when_its_consumer_thread_died(app, monkeypatch):
         server.shutdown()
         for thread in threads:
             thread.join(timeout=30)
+
+
+def test_an_unreachable_broker_is_one_warning_with_its_reason_not_errors(new_database, caplog):
+    app = svc.create_app(
+        SQLALCHEMY_DATABASE_URI=new_database("backbone", migrated=False),
+        AMQP_URL=f"amqp://guest:guest@127.0.0.1:{free_port()}/",  # nothing listens there
+    )
+    stop = threading.Event()
+    threads = start_worker(app, stop)
+    try:
+        wait_until(
+            lambda: (
+                "consumer lost the broker (AMQPConnectionError" in caplog.text
+                and "outbox relay lost the broker (AMQPConnectionError" in caplog.text
+            ),
+            message="both loops to report the broker they cannot reach",
+        )
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+    assert "ConnectionRefusedError" in caplog.text  # the reason, for the operator
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
