@@ -50,7 +50,7 @@ class Prepared:
         """(PREPARE, EXECUTE with a typed placeholder per list, the lists' names in order).
         Every other value is written into the statement: a constant as a parameter ($n) would
         leave the generic plan guessing its selectivity (`status = $4` for 'disabled' made the
-        audience's plan ten times slower to run)."""
+        audience's plan forty times slower to run)."""
         dialect = postgresql.dialect()
         arrays: dict[str, str] = {}  # list name -> its SQL array type
 
