@@ -213,21 +213,23 @@ def _lock(matter_ids: Iterable[str]) -> list[Matter]:
 
 
 def refresh_company(company_id: str) -> list[Matter]:
-    """After a company's setting or membership changed: its visible matters."""
+    """After a company's setting changed: its visible matters."""
     ids = db.session.scalars(
         sa.select(Matter.id).where(Matter.company_id == company_id, Matter.visible.is_(True))
     ).all()
     return refresh(_lock(ids))
 
 
-def refresh_user(user_id: str) -> list[Matter]:
-    """After a user was disabled or enabled again: every matter they are or may be in."""
+def _matters_of(user_id: str) -> sa.CompoundSelect:
+    """Ids of every matter `user_id` is or may be in the audience of: those whose audience holds
+    them, those they watch or collaborate on, the visible ones they request, and the visible
+    ones of the companies they belong to (active or not) that let members see each other."""
     companies_open_to_members = (
         sa.select(Membership.company_id)
         .join(Company, Company.id == Membership.company_id)
         .where(Membership.user_id == user_id, Company.members_see_each_other.is_(True))
     )
-    candidates = sa.union(
+    return sa.union(
         sa.select(AudienceEntry.matter_id).where(AudienceEntry.user_id == user_id),
         sa.select(Watcher.matter_id).where(Watcher.user_id == user_id),
         sa.select(Collaborator.matter_id).where(Collaborator.user_id == user_id),
@@ -239,4 +241,20 @@ def refresh_user(user_id: str) -> list[Matter]:
             ),
         ),
     )
-    return refresh(_lock(db.session.scalars(candidates).all()))
+
+
+def refresh_user(user_id: str) -> list[Matter]:
+    """After a user was disabled or enabled again: every matter they are or may be in."""
+    return refresh(_lock(db.session.scalars(_matters_of(user_id)).all()))
+
+
+def refresh_member(company_id: str, user_id: str) -> list[Matter]:
+    """After someone's membership of a company changed: only their own place in its matters
+    can change, so only the matters of that company they are or may be in are recomputed (a
+    member added to a company of thousands of matters locks a few, not all of them)."""
+    ids = db.session.scalars(
+        sa.select(Matter.id).where(
+            Matter.id.in_(_matters_of(user_id)), Matter.company_id == company_id
+        )
+    ).all()
+    return refresh(_lock(ids))

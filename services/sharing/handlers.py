@@ -137,7 +137,7 @@ def apply_membership(data: dict) -> None:
     membership.role, membership.active = data["role"], data["active"]
     membership.version = data["version"]
     db.session.flush()
-    audience.refresh_company(data["company_id"])
+    audience.refresh_member(data["company_id"], data["user_id"])
 
 
 HANDLERS = {

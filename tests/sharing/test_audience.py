@@ -64,6 +64,30 @@ def test_a_deactivated_member_loses_access_and_gets_it_back_when_reactivated(wor
     assert ids(world.portal_matters(walt)) == [mid]
 
 
+def test_a_member_of_a_company_open_to_members_enters_and_leaves_every_shown_matter(
+    world: World,
+):
+    acme, mid, rita, *_ = shared_matter(world, members_see_each_other=True)
+    other = world.new_matter(acme)["id"]
+    assert world.show(other, rita).status_code == 200
+    hidden = world.new_matter(acme)["id"]  # never shown: nobody's
+    elsewhere = world.company("Globex", members_see_each_other=True)
+    theirs = world.new_matter(elsewhere)["id"]
+    assert world.show(theirs, world.client("Gus", elsewhere)).status_code == 200
+
+    nora = world.user("Nora")
+    world.member(nora, elsewhere)  # a member of the other company first: sees its matter only
+    assert ids(world.portal_matters(nora)) == [theirs]
+    world.member(nora, acme)  # joins after both of Acme's matters were shown
+    assert set(ids(world.portal_matters(nora))) == {mid, other, theirs}
+    assert world.latest_audience(mid)[nora.id] == ["company"]
+    assert hidden not in ids(world.portal_matters(nora))
+
+    world.member(nora, acme, active=False)  # leaves Acme: its matters go, Globex's stays
+    assert ids(world.portal_matters(nora)) == [theirs]
+    assert nora.id not in world.latest_audience(other)
+
+
 def test_a_role_change_that_moves_nobody_announces_nothing(world: World):
     acme, mid, _, walt, *__ = shared_matter(world)
     before = len(world.audience_events(mid))
