@@ -257,6 +257,26 @@ def test_relay_metrics_follow_the_backlog(app):
     assert metric("portal_outbox_oldest_pending_age_seconds") == 0
 
 
+def test_the_relays_unflushed_marks_stay_on_its_own_connection(app):
+    """The relay marks rows without waiting for the WAL flush; the connections the service's
+    requests and consumers get afterwards still wait for theirs."""
+    ids = commit_notes(app, 20)
+    relay = Relay(app)
+    try:
+        wait_until(lambda: published_ids(app) >= set(ids), message="published")
+    finally:
+        relay.close()
+    with app.app_context():
+        engine = svc.db.engine
+        connections = [engine.connect() for _ in range(engine.pool.checkedin() + 1)]
+        try:
+            settings = {c.exec_driver_sql("SHOW synchronous_commit").scalar() for c in connections}
+        finally:
+            for connection in connections:
+                connection.close()
+    assert settings == {"on"}
+
+
 def test_purge_deletes_only_rows_past_their_retention(app):
     old_event, new_event, pending = (svc.note_event(t) for t in ("old", "new", "pending"))
     now = utcnow()
