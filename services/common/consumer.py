@@ -17,6 +17,7 @@ A handler failure is one of two things:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import threading
@@ -83,6 +84,10 @@ class Delivery:
     @property
     def attempt(self) -> int:
         return int((self.properties.headers or {}).get("x-attempt", 0))
+
+    @property
+    def event_type(self) -> str:
+        return self.properties.type or self.routing_key
 
 
 def _outage(app: Flask, exc: Exception) -> str | None:
@@ -220,6 +225,10 @@ def _failed(app: Flask, event: Event, attempt: int, error: str) -> Outcome:
     return Outcome("park", attempt, error)
 
 
+def _all_batched(handlers: dict, event_type: str) -> bool:
+    return all(getattr(handler, "batched", False) for handler in handlers.get(event_type, ()))
+
+
 def handle_batch(app: Flask, deliveries: list[Delivery]) -> list[Outcome]:
     """Outcomes of `deliveries`, in order. Consecutive events whose handlers are all `batched`
     share one transaction (if it fails, each is tried alone); the others go one by one. Once a
@@ -249,9 +258,7 @@ def handle_batch(app: Flask, deliveries: list[Delivery]) -> list[Outcome]:
             event = Event.from_json(delivery.body)
         except ValueError:
             event = None
-        if event is not None and all(
-            getattr(handler, "batched", False) for handler in handlers.get(event.type, ())
-        ):
+        if event is not None and _all_batched(handlers, event.type):
             run.append((event, delivery.attempt))
             continue
         flush()
@@ -259,6 +266,13 @@ def handle_batch(app: Flask, deliveries: list[Delivery]) -> list[Outcome]:
             outcomes.append(handle_message(app, delivery.body, delivery.attempt))
     flush()
     return outcomes + outcomes[-1:] * (len(deliveries) - len(outcomes))  # the rest wait
+
+
+def _wake(connection: pika.BlockingConnection, _done: Future) -> None:
+    """A handler thread is idle again: wake the connection's loop so that it hands over the
+    deliveries waiting, rather than at the broker's next frame (or a second later)."""
+    with contextlib.suppress(AMQPError):  # closed meanwhile: nothing waits on it any more
+        connection.add_callback_threadsafe(lambda: None)
 
 
 def _headers(properties: pika.BasicProperties, outcome: Outcome, routing_key: str) -> dict:
@@ -329,7 +343,9 @@ class Consumer:
             while not self.stop.is_set():
                 busy = {future for future in busy if not future.done()}
                 for batch in self._batches(self.threads - len(busy)):
-                    busy.add(self.executor.submit(self._work, connection, channel, batch))
+                    future = self.executor.submit(self._work, connection, channel, batch)
+                    future.add_done_callback(functools.partial(_wake, connection))
+                    busy.add(future)
                 connection.process_data_events(time_limit=1)
             channel.basic_cancel(tag)
             for future in busy:  # the batches in hand finish (or are given back), then their acks
@@ -342,12 +358,27 @@ class Consumer:
                 connection.close()
 
     def _batches(self, free: int) -> list[list[Delivery]]:
-        """The pending deliveries split into at most `free` batches, one per idle thread."""
-        if not self.pending or free <= 0:
+        """What the idle threads take next. One thread takes every delivery waiting (handled in
+        order, runs of batched handlers sharing transactions). With several, an idle thread
+        takes the next delivery only, or the next run of deliveries whose handlers are all
+        batched: no delivery waits in one thread's line while another thread idles."""
+        if free <= 0 or not self.pending:
             return []
-        size = -(-len(self.pending) // free)  # ceiling division
-        pending, self.pending = self.pending, []
-        return [pending[i : i + size] for i in range(0, len(pending), size)]
+        if self.threads == 1:
+            pending, self.pending = self.pending, []
+            return [pending]
+        handlers = self.app.extensions["portal"].handlers
+        batches = []
+        while self.pending and len(batches) < free:
+            size = 1
+            if _all_batched(handlers, self.pending[0].event_type):
+                while size < len(self.pending) and _all_batched(
+                    handlers, self.pending[size].event_type
+                ):
+                    size += 1
+            batches.append(self.pending[:size])
+            del self.pending[:size]
+        return batches
 
     def _on_message(self, channel, method, properties, body) -> None:
         self.unacked.inc()
@@ -391,14 +422,13 @@ class Consumer:
     def _finish(self, channel, done: list[tuple[Delivery, Outcome]]) -> None:
         for delivery, outcome in done:
             if outcome.action in ("retry", "park"):
-                event_type = delivery.properties.type or delivery.routing_key
                 if outcome.action == "retry":
                     delay = self.app.config["RETRY_DELAYS"][outcome.attempt - 1]
                     target = broker.retry_queue(self.service, delay)
-                    EVENTS_RETRIED.labels(self.service, event_type).inc()
+                    EVENTS_RETRIED.labels(self.service, delivery.event_type).inc()
                 else:
                     target = broker.parked_queue(self.service)
-                    EVENTS_PARKED.labels(self.service, event_type).inc()
+                    EVENTS_PARKED.labels(self.service, delivery.event_type).inc()
                 headers = _headers(delivery.properties, outcome, delivery.routing_key)
                 broker.republish(channel, target, delivery.body, delivery.properties, headers)
             channel.basic_ack(delivery.tag)
