@@ -17,7 +17,6 @@ A handler failure is one of two things:
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
 import threading
@@ -268,13 +267,6 @@ def handle_batch(app: Flask, deliveries: list[Delivery]) -> list[Outcome]:
     return outcomes + outcomes[-1:] * (len(deliveries) - len(outcomes))  # the rest wait
 
 
-def _wake(connection: pika.BlockingConnection, _done: Future) -> None:
-    """A handler thread is idle again: wake the connection's loop so that it hands over the
-    deliveries waiting, rather than at the broker's next frame (or a second later)."""
-    with contextlib.suppress(AMQPError):  # closed meanwhile: nothing waits on it any more
-        connection.add_callback_threadsafe(lambda: None)
-
-
 def _headers(properties: pika.BasicProperties, outcome: Outcome, routing_key: str) -> dict:
     headers = {k: v for k, v in (properties.headers or {}).items() if not k.startswith("x-death")}
     headers.update({"x-attempt": outcome.attempt, "x-last-error": outcome.error[:500]})
@@ -323,6 +315,7 @@ class Consumer:
         config = self.app.config
         connection = broker.connect(config["AMQP_URL"])
         busy: set[Future] = set()
+        self.idle = self.threads  # handler threads free; only this thread changes it
         try:
             channel = connection.channel()
             channel.confirm_delivery()
@@ -342,10 +335,9 @@ class Consumer:
             log.info("consuming %s (%s)", broker.queue_name(self.service), ", ".join(keys))
             while not self.stop.is_set():
                 busy = {future for future in busy if not future.done()}
-                for batch in self._batches(self.threads - len(busy)):
-                    future = self.executor.submit(self._work, connection, channel, batch)
-                    future.add_done_callback(functools.partial(_wake, connection))
-                    busy.add(future)
+                for batch in self._batches(self.idle):
+                    self.idle -= 1
+                    busy.add(self.executor.submit(self._work, connection, channel, batch))
                 connection.process_data_events(time_limit=1)
             channel.basic_cancel(tag)
             for future in busy:  # the batches in hand finish (or are given back), then their acks
@@ -385,41 +377,52 @@ class Consumer:
         self.pending.append(Delivery(method.delivery_tag, method.routing_key, properties, body))
 
     def _work(self, connection, channel, batch: list[Delivery]) -> None:
-        """Handle `batch` (handler thread); settle what is done, wait out an outage for the rest."""
+        """Handle `batch` (handler thread); settle what is done, wait out an outage for the rest.
+        Its last settling also tells the connection's thread that this one is idle: the
+        deliveries waiting are handed over then, not at the broker's next frame."""
+        done: list[tuple[Delivery, Outcome]] = []
         try:
-            self._work_out(connection, channel, batch)
+            done = self._work_out(connection, channel, batch)
         except Exception:  # the connection's next loss (or a restart) redelivers the batch
             log.exception("the handler thread failed on a batch of %d message(s)", len(batch))
         finally:
             for dependency in ("database", "smtp"):
                 DEPENDENCY_WAITING.labels(self.service, dependency).set(0)
+            self._settle(connection, channel, done, thread_idle=True)
 
-    def _work_out(self, connection, channel, batch: list[Delivery]) -> None:
+    def _work_out(self, connection, channel, batch: list[Delivery]) -> list:
+        """The outcomes of the batch's last round, not settled yet (the earlier rounds' are)."""
         pause = 0.5
-        while batch:
+        while True:
             outcomes = handle_batch(self.app, batch)
             done = [(d, o) for d, o in zip(batch, outcomes, strict=True) if o.action != "wait"]
-            self._settle(connection, channel, done)
             batch = [d for d, o in zip(batch, outcomes, strict=True) if o.action == "wait"]
             if not batch:
-                break
+                return done
+            self._settle(connection, channel, done)
             dependency = next(o.dependency for o in outcomes if o.action == "wait")
             DEPENDENCY_WAITING.labels(self.service, dependency).set(1)
             if self.stop.wait(pause) or not connection.is_open:
                 # Never acked: the broker gives them to the next consumer (or this one again).
                 log.info("%d message(s) given back unhandled", len(batch))
-                return
+                return []
             pause = min(pause * 2, self.app.config["RECONNECT_MAX_SECONDS"])
 
-    def _settle(self, connection, channel, done: list[tuple[Delivery, Outcome]]) -> None:
-        if not done:
+    def _settle(
+        self, connection, channel, done: list[tuple[Delivery, Outcome]], thread_idle=False
+    ) -> None:
+        if not done and not thread_idle:
             return
         try:
-            connection.add_callback_threadsafe(functools.partial(self._finish, channel, done))
+            connection.add_callback_threadsafe(
+                functools.partial(self._finish, channel, done, thread_idle)
+            )
         except Exception:  # noqa: BLE001 - connection gone: the broker redelivers, dedupe holds
-            log.warning("connection closed before the ack of %d message(s)", len(done))
+            if done:
+                log.warning("connection closed before the ack of %d message(s)", len(done))
 
-    def _finish(self, channel, done: list[tuple[Delivery, Outcome]]) -> None:
+    def _finish(self, channel, done: list[tuple[Delivery, Outcome]], thread_idle: bool) -> None:
+        self.idle += thread_idle
         for delivery, outcome in done:
             if outcome.action in ("retry", "park"):
                 if outcome.action == "retry":
