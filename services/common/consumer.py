@@ -3,9 +3,10 @@
 The pika connection lives in one thread; handlers run in others (HANDLER_THREADS, 1 by
 default: more only for a service that needs no order between its events) so that a long
 handler never starves heartbeats.
-Deliveries collect while the handler threads work; an idle one takes its share of them (all of
-them with one thread, up to the prefetch) as its next batch; the outcomes come back with
-`add_callback_threadsafe`, and only the connection thread touches the channel.
+Deliveries collect while the handler threads work; an idle one takes its next batch (with one
+thread, all of them, up to the prefetch; with several, the next delivery or the next run of
+batched ones, see `Consumer._batches`); the outcomes come back with `add_callback_threadsafe`,
+and only the connection thread touches the channel.
 
 A handler failure is one of two things:
 - an outage (the database or the SMTP server cannot be reached): not the message's fault. The
