@@ -14,7 +14,7 @@ from prometheus_client import REGISTRY
 
 from services.common import broker, purge
 from services.common.models import utcnow
-from services.common.outbox import add_event, relay_forever
+from services.common.outbox import RELAY_SETTINGS, add_event, relay_forever, relay_statements
 from services.common.testing import rabbitmqctl, throwaway_vhost, wait_until
 from services.common.worker import start_worker
 
@@ -257,9 +257,9 @@ def test_relay_metrics_follow_the_backlog(app):
     assert metric("portal_outbox_oldest_pending_age_seconds") == 0
 
 
-def test_the_relays_unflushed_marks_stay_on_its_own_connection(app):
-    """The relay marks rows without waiting for the WAL flush; the connections the service's
-    requests and consumers get afterwards still wait for theirs."""
+def test_the_relays_session_settings_stay_on_its_own_connection(app):
+    """The relay marks rows without waiting for the WAL flush, and plans without bitmap scans;
+    the connections the service's requests and consumers get afterwards still have neither."""
     ids = commit_notes(app, 20)
     relay = Relay(app)
     try:
@@ -270,11 +270,37 @@ def test_the_relays_unflushed_marks_stay_on_its_own_connection(app):
         engine = svc.db.engine
         connections = [engine.connect() for _ in range(engine.pool.checkedin() + 1)]
         try:
-            settings = {c.exec_driver_sql("SHOW synchronous_commit").scalar() for c in connections}
+            settings = {
+                (
+                    c.exec_driver_sql("SHOW synchronous_commit").scalar(),
+                    c.exec_driver_sql("SHOW enable_bitmapscan").scalar(),
+                )
+                for c in connections
+            }
         finally:
             for connection in connections:
                 connection.close()
-    assert settings == {"on"}
+    assert settings == {("on", "on")}
+
+
+def test_after_a_burst_the_relay_reads_its_next_rows_without_sorting_the_backlog(app):
+    """5,000 rows committed at once, before PostgreSQL's statistics know of them: the relay's
+    read of its next 200 walks the pending index in order and stops there. Fetching and
+    sorting every pending row at each read would make draining a backlog quadratic."""
+    ids = commit_notes(app, 5000)
+    with app.app_context():
+        engine = svc.db.engine
+        read = relay_statements(svc.OutboxEvent, "postgresql").read_after
+        sql = read.compile(engine)
+        parameters = sql.construct_params({"room": 200, "cursor": 0})
+        with engine.connect() as connection:
+            connection.exec_driver_sql(RELAY_SETTINGS)
+            explain = connection.exec_driver_sql(f"EXPLAIN ANALYZE {sql}", parameters)
+            plan = "\n".join(explain.scalars())
+            connection.invalidate()
+    assert len(ids) == 5000
+    assert "Index Scan using ix_outbox_pending_seq" in plan, plan
+    assert "Sort" not in plan, plan
 
 
 def test_purge_deletes_only_rows_past_their_retention(app):
