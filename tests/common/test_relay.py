@@ -287,7 +287,7 @@ def test_after_a_burst_the_relay_reads_its_next_rows_without_sorting_the_backlog
     """5,000 rows committed at once, before PostgreSQL's statistics know of them: the relay's
     read of its next 200 walks the pending index in order and stops there. Fetching and
     sorting every pending row at each read would make draining a backlog quadratic."""
-    ids = commit_notes(app, 5000)
+    commit_notes(app, 5000)
     with app.app_context():
         engine = svc.db.engine
         read = relay_statements(svc.OutboxEvent, "postgresql").read_after
@@ -298,7 +298,6 @@ def test_after_a_burst_the_relay_reads_its_next_rows_without_sorting_the_backlog
             explain = connection.exec_driver_sql(f"EXPLAIN ANALYZE {sql}", parameters)
             plan = "\n".join(explain.scalars())
             connection.invalidate()
-    assert len(ids) == 5000
     assert "Index Scan using ix_outbox_pending_seq" in plan, plan
     assert "Sort" not in plan, plan
 
